@@ -1,0 +1,171 @@
+"""What the Trainer costs on top of Keras: per epoch, per hook call, and at start-up.
+
+In one process, alternately: a bare `model.fit` with Keras's own EarlyStopping, and the Trainer
+(bridge + plugins, early stopping on the stopping hook) fitting the same network on the same
+Boston training rows. Both run every epoch (patience larger than the epoch count). The ratio of
+median seconds per epoch is reported; the target is <= 1.02.
+
+    python benchmarks/overhead.py [--epochs 60] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _results import write_section  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def epoch_timer():
+    """A Keras callback timing each epoch from its start to the next one's start.
+
+    Measuring start to start includes every callback of the epoch (the bridge is the last
+    callback) and leaves out the first epoch's tf.function tracing when the median is taken.
+    """
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.starts = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.starts.append(time.perf_counter())
+
+        def on_train_end(self, logs=None):
+            self.starts.append(time.perf_counter())
+
+        def median(self) -> float:
+            gaps = [b - a for a, b in zip(self.starts[1:-1], self.starts[2:])]
+            return statistics.median(gaps)
+
+    return EpochTimer()
+
+
+class TimerPlugin:
+    """Adds the epoch timer to the Trainer's callbacks."""
+
+    from kerasplug import hookimpl
+
+    def __init__(self) -> None:
+        self.timer = epoch_timer()
+
+    @hookimpl
+    def training_callbacks(self):
+        return [self.timer]
+
+
+def trainer_epoch_seconds(epochs: int, tmp: Path, rep: int) -> tuple[float, object]:
+    from kerasplug import Trainer
+
+    plugin = TimerPlugin()
+    trainer = Trainer(
+        ROOT / "examples" / "housing" / "boston.toml",
+        overrides=[f"train.epochs={epochs}", "train.verbose=0",
+                   f"early_stopping.patience={epochs + 1}"],
+        plugins=[("epoch-timer", plugin)],
+        run_dir=tmp / f"trainer-{rep}",
+        third_party=False,
+        out=io.StringIO(),
+    )
+    trainer.run()
+    return plugin.timer.median(), trainer.context
+
+
+def bare_epoch_seconds(context, epochs: int) -> float:
+    import keras
+
+    from kerasplug_housing.model import build_mlp, make_optimizer
+
+    cfg = context.config
+    keras.utils.set_random_seed(cfg["run"]["seed"])
+    model = build_mlp(context.parts["train"].x.shape[1], "regression", 0, cfg["model"])
+    model.compile(optimizer=make_optimizer(cfg["model"]["optimizer"],
+                                           cfg["train"]["learning_rate"]),
+                  loss="mse", metrics=["mae"])
+    train, valid = context.parts["train"], context.parts["valid"]
+    stop = keras.callbacks.EarlyStopping(patience=epochs + 1, restore_best_weights=True)
+    timer = epoch_timer()
+    model.fit(train.x.to_numpy(), train.y_fit, validation_data=(valid.x.to_numpy(), valid.y_fit),
+              epochs=epochs, batch_size=cfg["train"]["batch_size"], callbacks=[timer, stop],
+              verbose=0)
+    return timer.median()
+
+
+def hook_call_microseconds(n_impls: int, calls: int = 100_000) -> float:
+    from kerasplug import create_manager, hookimpl
+
+    class Listener:
+        @hookimpl
+        def on_epoch_end(self, epoch) -> None:
+            pass
+
+    pm = create_manager(third_party=False, disable=["terminal"],
+                        plugins=[(f"l{i}", Listener()) for i in range(n_impls)])
+    hook = pm.hook.on_epoch_end
+    start = time.perf_counter()
+    for i in range(calls):
+        hook(run=None, epoch=i, logs={}, stage=None)
+    return (time.perf_counter() - start) / calls * 1e6
+
+
+def help_seconds(repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kerasplug.cli", "--help"], check=True,
+                       capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    trainer_times, bare_times = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(args.repeats):
+            seconds, context = trainer_epoch_seconds(args.epochs, Path(tmp), rep)
+            trainer_times.append(seconds)
+            bare_times.append(bare_epoch_seconds(context, args.epochs))
+            print(f"repeat {rep + 1}: trainer {seconds * 1e3:.2f} ms/epoch, "
+                  f"bare {bare_times[-1] * 1e3:.2f} ms/epoch", flush=True)
+    ratio = statistics.median(trainer_times) / statistics.median(bare_times)
+    pair_ratios = [t / b for t, b in zip(trainer_times, bare_times)]
+    hooks = {n: hook_call_microseconds(n) for n in (0, 1, 3, 10)}
+    help_s = help_seconds()
+
+    body = f"""
+Boston training rows, the example's MLP, {args.epochs} epochs per fit, {args.repeats} alternating
+repeats in one process; Keras's EarlyStopping(restore_best_weights) in the bare fit, the
+housing.stopping plugin in the Trainer. An epoch is timed from its start to the next epoch's
+start (all callbacks included, the first epoch's tracing excluded); medians over epochs.
+
+| measure | value | target |
+| --- | --- | --- |
+| bare `model.fit`, median ms/epoch | {statistics.median(bare_times) * 1e3:.2f} | |
+| Trainer, median ms/epoch | {statistics.median(trainer_times) * 1e3:.2f} | |
+| per-epoch ratio Trainer / bare (of medians) | {ratio:.3f} | <= 1.02 |
+| per-repeat ratios | {", ".join(f"{r:.3f}" for r in pair_ratios)} | |
+| one `on_epoch_end` hook call, 0 / 1 / 3 / 10 implementations (µs) | {" / ".join(f"{v:.2f}" for v in hooks.values())} | |
+| `kerasplug --help`, median of 5 (s) | {help_s:.3f} | < 0.3 |
+"""
+    print(body)
+    write_section("Trainer overhead", "python benchmarks/overhead.py", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+"""The shipped house-price workflow, as ordinary kerasplug plugins (one module per concern).
+
+Each module is registered through an entry point of group `kerasplug` in kerasplug's own
+`pyproject.toml`, exactly as a third-party plugin would be, and can be disabled by its name
+(`-p no:housing.model`) and replaced by another plugin.
+"""
