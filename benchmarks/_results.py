@@ -8,7 +8,9 @@ from datetime import date
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-HEADER = "# Benchmark results\n\nEach section is written by the command it names; rerun it to refresh.\n"
+HEADER = (
+    "# Benchmark results\n\nEach section is written by the command it names; rerun it to refresh.\n"
+)
 
 
 def write_section(name: str, command: str, body: str) -> None:
@@ -21,7 +23,8 @@ def write_section(name: str, command: str, body: str) -> None:
         f"({platform.python_implementation()} {platform.python_version()}).\n\n"
         f"{body.strip()}\n<!-- {name}:end -->\n"
     )
-    pattern = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->\n",
-                         re.S)
+    pattern = re.compile(
+        rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->\n", re.S
+    )
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text + "\n" + section
     RESULTS.write_text(text, encoding="utf-8")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _results import write_section  # noqa: E402
+from _results import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def epoch_timer():
             self.starts.append(time.perf_counter())
 
         def median(self) -> float:
-            gaps = [b - a for a, b in zip(self.starts[1:-1], self.starts[2:])]
+            gaps = [b - a for a, b in zip(self.starts[1:-1], self.starts[2:], strict=True)]
             return statistics.median(gaps)
 
     return EpochTimer()
@@ -69,8 +69,11 @@ def trainer_epoch_seconds(epochs: int, tmp: Path, rep: int) -> tuple[float, obje
     plugin = TimerPlugin()
     trainer = Trainer(
         ROOT / "examples" / "housing" / "boston.toml",
-        overrides=[f"train.epochs={epochs}", "train.verbose=0",
-                   f"early_stopping.patience={epochs + 1}"],
+        overrides=[
+            f"train.epochs={epochs}",
+            "train.verbose=0",
+            f"early_stopping.patience={epochs + 1}",
+        ],
         plugins=[("epoch-timer", plugin)],
         run_dir=tmp / f"trainer-{rep}",
         third_party=False,
@@ -82,21 +85,28 @@ def trainer_epoch_seconds(epochs: int, tmp: Path, rep: int) -> tuple[float, obje
 
 def bare_epoch_seconds(context, epochs: int) -> float:
     import keras
-
     from kerasplug_housing.model import build_mlp, make_optimizer
 
     cfg = context.config
     keras.utils.set_random_seed(cfg["run"]["seed"])
     model = build_mlp(context.parts["train"].x.shape[1], "regression", 0, cfg["model"])
-    model.compile(optimizer=make_optimizer(cfg["model"]["optimizer"],
-                                           cfg["train"]["learning_rate"]),
-                  loss="mse", metrics=["mae"])
+    model.compile(
+        optimizer=make_optimizer(cfg["model"]["optimizer"], cfg["train"]["learning_rate"]),
+        loss="mse",
+        metrics=["mae"],
+    )
     train, valid = context.parts["train"], context.parts["valid"]
     stop = keras.callbacks.EarlyStopping(patience=epochs + 1, restore_best_weights=True)
     timer = epoch_timer()
-    model.fit(train.x.to_numpy(), train.y_fit, validation_data=(valid.x.to_numpy(), valid.y_fit),
-              epochs=epochs, batch_size=cfg["train"]["batch_size"], callbacks=[timer, stop],
-              verbose=0)
+    model.fit(
+        train.x.to_numpy(),
+        train.y_fit,
+        validation_data=(valid.x.to_numpy(), valid.y_fit),
+        epochs=epochs,
+        batch_size=cfg["train"]["batch_size"],
+        callbacks=[timer, stop],
+        verbose=0,
+    )
     return timer.median()
 
 
@@ -108,8 +118,11 @@ def hook_call_microseconds(n_impls: int, calls: int = 100_000) -> float:
         def on_epoch_end(self, epoch) -> None:
             pass
 
-    pm = create_manager(third_party=False, disable=["terminal"],
-                        plugins=[(f"l{i}", Listener()) for i in range(n_impls)])
+    pm = create_manager(
+        third_party=False,
+        disable=["terminal"],
+        plugins=[(f"l{i}", Listener()) for i in range(n_impls)],
+    )
     hook = pm.hook.on_epoch_end
     start = time.perf_counter()
     for i in range(calls):
@@ -121,8 +134,9 @@ def help_seconds(repeats: int = 5) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "kerasplug.cli", "--help"], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "kerasplug.cli", "--help"], check=True, capture_output=True
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -141,11 +155,15 @@ def main() -> None:
             seconds, context = trainer_epoch_seconds(args.epochs, Path(tmp), rep)
             trainer_times.append(seconds)
             bare_times.append(bare_epoch_seconds(context, args.epochs))
-            print(f"repeat {rep + 1}: trainer {seconds * 1e3:.2f} ms/epoch, "
-                  f"bare {bare_times[-1] * 1e3:.2f} ms/epoch", flush=True)
+            print(
+                f"repeat {rep + 1}: trainer {seconds * 1e3:.2f} ms/epoch, "
+                f"bare {bare_times[-1] * 1e3:.2f} ms/epoch",
+                flush=True,
+            )
     ratio = statistics.median(trainer_times) / statistics.median(bare_times)
-    pair_ratios = [t / b for t, b in zip(trainer_times, bare_times)]
+    pair_ratios = [t / b for t, b in zip(trainer_times, bare_times, strict=True)]
     hooks = {n: hook_call_microseconds(n) for n in (0, 1, 3, 10)}
+    hook_cells = " / ".join(f"{v:.2f}" for v in hooks.values())
     help_s = help_seconds()
 
     body = f"""
@@ -160,7 +178,7 @@ start (all callbacks included, the first epoch's tracing excluded); medians over
 | Trainer, median ms/epoch | {statistics.median(trainer_times) * 1e3:.2f} | |
 | per-epoch ratio Trainer / bare (of medians) | {ratio:.3f} | <= 1.02 |
 | per-repeat ratios | {", ".join(f"{r:.3f}" for r in pair_ratios)} | |
-| one `on_epoch_end` hook call, 0 / 1 / 3 / 10 implementations (µs) | {" / ".join(f"{v:.2f}" for v in hooks.values())} | |
+| one `on_epoch_end` hook call, 0 / 1 / 3 / 10 implementations (µs) | {hook_cells} | |
 | `kerasplug --help`, median of 5 (s) | {help_s:.3f} | < 0.3 |
 """
     print(body)

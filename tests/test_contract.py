@@ -54,8 +54,9 @@ def test_every_config_key_is_in_the_config_reference():
     from kerasplug.config import core_sections
 
     pm = create_manager(third_party=False)
-    declared = [core_sections()] + [impl.function() for impl in
-                                     pm.hook.config_sections.get_hookimpls()]
+    declared = [core_sections()] + [
+        impl.function() for impl in pm.hook.config_sections.get_hookimpls()
+    ]
     reference = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
     missing = [
         f"{section}.{key}"

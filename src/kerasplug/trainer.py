@@ -410,7 +410,14 @@ class Trainer:
         import numpy as np
 
         run = self.context
-        out = np.asarray(run.model.predict(x.to_numpy(), batch_size=4096, verbose=0))
+        # Calling the model directly avoids `predict`'s per-shape tf.function retracing.
+        values = x.to_numpy()
+        out = np.concatenate(
+            [
+                np.asarray(run.model(values[i : i + 8192], training=False))
+                for i in range(0, max(len(values), 1), 8192)
+            ]
+        )
         if run.task == "regression":
             out = out.reshape(-1, 1).astype("float64")
             if run.target_transform is not None:
