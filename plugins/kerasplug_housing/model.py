@@ -1,13 +1,28 @@
-"""The network: an MLP built from `[model]`, and its loss and optimizer."""
+"""The network: an MLP built from `[model]`, its loss and optimizer, and seed ensembles.
+
+The output layer follows the task: one linear unit for regression, one sigmoid unit for a
+binary target, a softmax over the classes otherwise; the loss matches it.
+
+An ensemble (`model.ensemble = N`) is one Keras model holding N independently initialised
+copies of the MLP side by side. For training its output is the N members' predictions
+concatenated, and the loss compares every member's prediction with the target: as the members
+share no weights, each one's gradient comes from its own loss only, exactly as if it were
+trained alone (on the same batches). After fitting, `run.model` becomes a view of the same
+layers whose output averages the members, so predictions, metrics and the saved `model.keras`
+are the averaged ensemble, built from stock layers only (it loads with `safe_mode=True`).
+With several training stages, stages after the first train that averaged view.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kerasplug import Option, hookimpl
+from kerasplug import ConfigError, Option, hookimpl
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 LOSSES = ("auto", "mse", "mae", "huber")
+#: Name of the layer that joins the members of an ensemble while it trains.
+MEMBERS = "members"
 
 
 @hookimpl
@@ -23,54 +38,140 @@ def config_sections() -> dict[str, Any]:
             ),
             "l1": Option(0.0, float, "L1 penalty on hidden kernels", min=0.0),
             "l2": Option(0.0, float, "L2 penalty on hidden kernels", min=0.0),
-            "loss": Option("auto", str, "regression loss ('auto': mse)", choices=LOSSES),
+            "loss": Option(
+                "auto",
+                str,
+                "regression loss ('auto': mse); classification always uses crossentropy",
+                choices=LOSSES,
+            ),
+            "huber_delta": Option(1.0, float, "where the huber loss turns linear", min=0.0),
             "optimizer": Option("adam", str, "optimizer", choices=OPTIMIZERS),
-        }
+            "weight_decay": Option(0.004, float, "decoupled weight decay of adamw", min=0.0),
+            "momentum": Option(0.0, float, "momentum of sgd", min=0.0, max=1.0),
+            "ensemble": Option(
+                1, int, "members trained side by side from different seeds, averaged", min=1
+            ),
+        },
+        "train": {
+            "steps_per_execution": Option(
+                1, int, "batches run per call into TensorFlow (model.compile)", min=1
+            ),
+        },
     }
 
 
-def build_mlp(n_features: int, task: str, n_classes: int, cfg: dict[str, Any]) -> Any:
-    """A Sequential MLP starting from `keras.Input`, so `summary()` works before training."""
-    import keras
-
+def _tower(keras: Any, inputs: Any, cfg: dict[str, Any], prefix: str) -> Any:
     regularizer = (
         keras.regularizers.L1L2(l1=cfg["l1"], l2=cfg["l2"]) if cfg["l1"] or cfg["l2"] else None
     )
-    model = keras.Sequential(name="mlp")
-    model.add(keras.Input(shape=(n_features,), name="features"))
+    x = inputs
     for i, units in enumerate(cfg["hidden"], start=1):
-        model.add(
-            keras.layers.Dense(
-                units,
-                kernel_initializer=cfg["initializer"],
-                kernel_regularizer=regularizer,
-                name=f"dense_{i}",
-            )
-        )
+        x = keras.layers.Dense(
+            units,
+            kernel_initializer=cfg["initializer"],
+            kernel_regularizer=regularizer,
+            name=f"{prefix}dense_{i}",
+        )(x)
         if cfg["batch_norm"]:
-            model.add(keras.layers.BatchNormalization(name=f"batch_norm_{i}"))
-        model.add(keras.layers.Activation(cfg["activation"], name=f"activation_{i}"))
+            x = keras.layers.BatchNormalization(name=f"{prefix}batch_norm_{i}")(x)
+        x = keras.layers.Activation(cfg["activation"], name=f"{prefix}activation_{i}")(x)
         if cfg["dropout"]:
-            model.add(keras.layers.Dropout(cfg["dropout"], name=f"dropout_{i}"))
+            x = keras.layers.Dropout(cfg["dropout"], name=f"{prefix}dropout_{i}")(x)
+    return x
+
+
+def _head(keras: Any, x: Any, task: str, n_classes: int, name: str) -> Any:
     if task == "regression":
-        model.add(keras.layers.Dense(1, name="output"))
-    elif task == "binary":
-        model.add(keras.layers.Dense(1, activation="sigmoid", name="output"))
-    else:
-        model.add(keras.layers.Dense(n_classes, activation="softmax", name="output"))
-    return model
+        return keras.layers.Dense(1, name=name)(x)
+    if task == "binary":
+        return keras.layers.Dense(1, activation="sigmoid", name=name)(x)
+    return keras.layers.Dense(n_classes, activation="softmax", name=name)(x)
 
 
-def make_optimizer(name: str, learning_rate: float) -> Any:
+def build_mlp(n_features: int, task: str, n_classes: int, cfg: dict[str, Any]) -> Any:
+    """The MLP (or its ensemble) from `keras.Input`, so `summary()` works before training."""
     import keras
 
-    classes = {
-        "adam": keras.optimizers.Adam,
-        "adamw": keras.optimizers.AdamW,
-        "sgd": keras.optimizers.SGD,
-        "rmsprop": keras.optimizers.RMSprop,
-    }
-    return classes[name](learning_rate=learning_rate)
+    inputs = keras.Input(shape=(n_features,), name="features")
+    members = cfg["ensemble"]
+    if members == 1:
+        outputs = _head(keras, _tower(keras, inputs, cfg, ""), task, n_classes, "output")
+        return keras.Model(inputs, outputs, name="mlp")
+    if task == "multiclass":
+        raise ConfigError(
+            f"model.ensemble = {members} supports regression and binary targets only; "
+            "set model.ensemble = 1 for a multiclass target"
+        )
+    heads = [
+        _head(keras, _tower(keras, inputs, cfg, f"m{m}_"), task, n_classes, f"m{m}_output")
+        for m in range(1, members + 1)
+    ]
+    outputs = keras.layers.Concatenate(name=MEMBERS)(heads)
+    return keras.Model(inputs, outputs, name=f"mlp_ensemble_{members}")
+
+
+def is_ensemble(model: Any) -> bool:
+    """Whether `model` is an ensemble as it trains (members side by side, not averaged)."""
+    return any(layer.name == MEMBERS for layer in model.layers)
+
+
+def averaging_view(model: Any) -> Any:
+    """The ensemble `model` with its members' outputs averaged (shares every layer)."""
+    import keras
+
+    heads = model.get_layer(MEMBERS).input
+    return keras.Model(
+        model.input, keras.layers.Average(name="output")(heads), name=f"{model.name}_mean"
+    )
+
+
+def make_optimizer(cfg: dict[str, Any], learning_rate: float) -> Any:
+    import keras
+
+    name = cfg["optimizer"]
+    if name == "adamw":
+        return keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=cfg["weight_decay"])
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=cfg["momentum"])
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=learning_rate)
+    return keras.optimizers.Adam(learning_rate=learning_rate)
+
+
+def make_loss(cfg: dict[str, Any], task: str) -> Any:
+    import keras
+
+    if task == "binary":
+        return keras.losses.BinaryCrossentropy()
+    if task == "multiclass":
+        return keras.losses.SparseCategoricalCrossentropy()
+    if cfg["loss"] == "mae":
+        return keras.losses.MeanAbsoluteError()
+    if cfg["loss"] == "huber":
+        return keras.losses.Huber(delta=cfg["huber_delta"])
+    return keras.losses.MeanSquaredError()
+
+
+def make_metric(task: str) -> tuple[Any, str]:
+    """The metric function watched besides the loss, and its log name."""
+    import keras
+
+    if task == "binary":
+        return keras.metrics.binary_accuracy, "accuracy"
+    if task == "multiclass":
+        return keras.metrics.sparse_categorical_accuracy, "accuracy"
+    return keras.metrics.mean_absolute_error, "mae"
+
+
+def per_member(fn: Any) -> Any:
+    """`fn(y_true, y_pred)` applied to every member's column of an ensemble's output."""
+    import keras
+
+    def call(y_true: Any, y_pred: Any) -> Any:
+        # Keras does not broadcast an (n,) target against (n, members); an (n, 1) one it does.
+        return fn(keras.ops.reshape(keras.ops.cast(y_true, y_pred.dtype), (-1, 1)), y_pred)
+
+    return call
 
 
 @hookimpl(trylast=True)
@@ -79,18 +180,36 @@ def build_model(run: Any, n_features: int, task: str) -> Any:
 
 
 @hookimpl(trylast=True)
-def compile_options(run: Any, stage: Any) -> dict[str, Any]:
+def compile_options(run: Any, model: Any, stage: Any) -> dict[str, Any]:
+    import keras
+
     cfg = run.config["model"]
-    rate = (
-        stage.learning_rate
-        if stage.learning_rate is not None
-        else (run.config["train"]["learning_rate"])
-    )
-    if run.task == "regression":
-        loss = "mse" if cfg["loss"] == "auto" else cfg["loss"]
-        metrics = ["mae"]
-    elif run.task == "binary":
-        loss, metrics = "binary_crossentropy", ["accuracy"]
-    else:
-        loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
-    return {"optimizer": make_optimizer(cfg["optimizer"], rate), "loss": loss, "metrics": metrics}
+    rate = stage.learning_rate
+    if rate is None:
+        rate = run.config["train"]["learning_rate"]
+    loss = make_loss(cfg, run.task)
+    metric, name = make_metric(run.task)
+    if is_ensemble(model):
+        # Per-example losses (`call`), so Keras still applies sample and class weights.
+        loss = per_member(loss.call)
+        metric = per_member(metric)
+    return {
+        "optimizer": make_optimizer(cfg, rate),
+        "loss": loss,
+        "metrics": [keras.metrics.MeanMetricWrapper(metric, name=name)],
+        "steps_per_execution": run.config["train"]["steps_per_execution"],
+    }
+
+
+@hookimpl
+def before_fit(run: Any, model: Any) -> None:
+    if run.fold == 0 and run.epoch == 0:
+        lines: list[str] = []
+        model.summary(print_fn=lines.append, expand_nested=True)
+        run.dir.write_text("model_summary.txt", "\n".join(lines) + "\n")
+
+
+@hookimpl
+def after_fit(run: Any, model: Any) -> None:
+    if is_ensemble(model):
+        run.model = averaging_view(model)

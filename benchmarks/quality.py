@@ -1,0 +1,205 @@
+"""Quality benchmark: the shipped workflow against scikit-learn on exactly the same folds.
+
+Boston: repeated K-fold (5 folds x 3 repeats, fixed seeds) of examples/housing/boston.toml,
+against LinearRegression, RandomForest, HistGradientBoosting and GradientBoosting fitted on the
+same rows (a fold's train + validation rows; the network needs its validation rows for early
+stopping) and scored on the same test rows. Ames: the same with examples/housing/ames.toml and
+RMSE of log price. Every figure is computed here from the predictions, by the same functions.
+
+    python benchmarks/quality.py                  # Boston and Ames, 5 x 3 folds
+    python benchmarks/quality.py --dataset boston
+    python benchmarks/quality.py --quick          # 2 folds x 1 repeat, a smoke run
+
+Scikit-learn's models see a minimal preprocessing fitted inside each fold: numeric gaps get the
+median, text is ordinally encoded (one-hot for LinearRegression), and for Ames they are fitted
+on log(price), the usual choice for its skewed prices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = {
+    "boston": ROOT / "examples/housing/boston.toml",
+    "ames": ROOT / "examples/housing/ames.toml",
+}
+#: Reporting and explaining plugins: they do not change a prediction, only the time taken.
+REPORTING = (
+    "housing.eda",
+    "housing.explain",
+    "housing.shap",
+    "housing.lime",
+    "housing.lrp",
+    "housing.agreement",
+    "housing.diagnosis",
+    "housing.plots",
+    "housing.report_html",
+    "housing.tensorboard",
+)
+
+
+def scores(y_true: Any, y_pred: Any, log: bool) -> dict[str, float]:
+    from sklearn import metrics
+
+    if log:
+        y_true, y_pred = np.log(y_true), np.log(np.maximum(y_pred, 1.0))
+    return {
+        "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
+        "rmse": float(np.sqrt(metrics.mean_squared_error(y_true, y_pred))),
+        "r2": float(metrics.r2_score(y_true, y_pred)),
+    }
+
+
+def sklearn_models(seed: int) -> dict[str, Any]:
+    from sklearn.ensemble import (
+        GradientBoostingRegressor,
+        HistGradientBoostingRegressor,
+        RandomForestRegressor,
+    )
+    from sklearn.linear_model import LinearRegression
+
+    return {
+        "LinearRegression": LinearRegression(),
+        "RandomForest (500 trees)": RandomForestRegressor(500, n_jobs=2, random_state=seed),
+        "HistGradientBoosting": HistGradientBoostingRegressor(random_state=seed),
+        "GradientBoosting (500, lr 0.05, subsample 0.8)": GradientBoostingRegressor(
+            n_estimators=500, learning_rate=0.05, subsample=0.8, random_state=seed
+        ),
+    }
+
+
+def preprocessor(x: Any, one_hot: bool) -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+    text = [c for c in x.columns if not np.issubdtype(x[c].dtype, np.number)]
+    numeric = [c for c in x.columns if c not in text]
+    encode = (
+        OneHotEncoder(handle_unknown="ignore", min_frequency=0.01, sparse_output=False)
+        if one_hot
+        else OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
+    )
+    num = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    txt = make_pipeline(SimpleImputer(strategy="constant", fill_value="(missing)"), encode)
+    return ColumnTransformer([("num", num, numeric), ("txt", txt, text)])
+
+
+def run_workflow(config: Path, overrides: list[str], out: Path) -> tuple[Any, float]:
+    from kerasplug import Trainer
+
+    with open(os.devnull, "w") as quiet:
+        trainer = Trainer(
+            config,
+            overrides=overrides,
+            run_dir=out,
+            third_party=False,
+            disable=REPORTING,
+            out=quiet,
+        )
+        start = time.perf_counter()
+        trainer.run()
+    return trainer, (time.perf_counter() - start) / len(trainer.context.splits)
+
+
+def benchmark(dataset: str, folds: int, repeats: int, extra: list[str]) -> dict[str, Any]:
+    """Per-model lists of per-fold scores, and mean fit seconds per fold."""
+    from sklearn.base import clone
+    from sklearn.pipeline import make_pipeline
+
+    log = dataset == "ames"
+    overrides = [f"split.folds={folds}", f"split.repeats={repeats}", "train.verbose=0", *extra]
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer, seconds = run_workflow(CONFIGS[dataset], overrides, Path(tmp) / "run")
+        run = trainer.context
+        preds = run.predictions
+        seed = run.config["run"]["seed"]
+        label = f"kerasplug ({CONFIGS[dataset].name})"
+        results: dict[str, Any] = {label: {"folds": [], "seconds": seconds}}
+        for fold in range(len(run.splits)):
+            test = preds[(preds["fold"] == fold) & (preds["split"] == "test")]
+            results[label]["folds"].append(scores(test["y_true"], test["y_pred"], log))
+
+    x_all = run.frame.drop(columns=[run.target])
+    y_all = run.frame[run.target].to_numpy(dtype="float64")
+    for name, model in sklearn_models(seed).items():
+        results[name] = {"folds": [], "seconds": 0.0}
+        for split in run.splits:
+            fit_rows = np.concatenate([split.train, split.valid]).astype(int)
+            test_rows = np.asarray(split.test, dtype=int)
+            pipe = make_pipeline(
+                preprocessor(x_all, one_hot=name == "LinearRegression"), clone(model)
+            )
+            y_fit = np.log(y_all[fit_rows]) if log else y_all[fit_rows]
+            start = time.perf_counter()
+            pipe.fit(x_all.iloc[fit_rows], y_fit)
+            results[name]["seconds"] += time.perf_counter() - start
+            pred = pipe.predict(x_all.iloc[test_rows])
+            results[name]["folds"].append(
+                scores(y_all[test_rows], np.exp(pred) if log else pred, log)
+            )
+        results[name]["seconds"] /= len(run.splits)
+    return results
+
+
+def table(results: dict[str, Any], log: bool) -> tuple[str, float]:
+    """The Markdown table and the RMSE ratio of the workflow to the best scikit-learn model."""
+    unit = " (log price)" if log else ""
+    lines = [
+        f"| model | MAE{unit} | RMSE{unit} | R² | fit s/fold |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    rmse = {}
+    for name, res in results.items():
+        cells = []
+        for key in ("mae", "rmse", "r2"):
+            values = [f[key] for f in res["folds"]]
+            cells.append(f"{np.mean(values):.4g} ± {np.std(values):.2g}")
+        rmse[name] = float(np.mean([f["rmse"] for f in res["folds"]]))
+        lines.append(f"| {name} | {' | '.join(cells)} | {res['seconds']:.2f} |")
+    ours = next(iter(rmse))
+    best = min((v, k) for k, v in rmse.items() if k != ours)
+    ratio = rmse[ours] / best[0]
+    lines.append("")
+    lines.append(f"RMSE ratio of the workflow to the best scikit-learn model ({best[1]}): ")
+    lines[-1] += f"{ratio:.3f}"
+    return "\n".join(lines), ratio
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=("boston", "ames", "all"), default="all")
+    parser.add_argument("--quick", action="store_true", help="2 folds x 1 repeat (a smoke run)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override the config"
+    )
+    args = parser.parse_args()
+    folds, repeats = (2, 1) if args.quick else (5, 3)
+    datasets = ("boston", "ames") if args.dataset == "all" else (args.dataset,)
+    command = "python " + " ".join(shlex.quote(a) for a in ["benchmarks/quality.py", *sys.argv[1:]])
+    for dataset in datasets:
+        results = benchmark(dataset, folds, repeats, args.set)
+        text, _ = table(results, log=dataset == "ames")
+        print(f"\n{dataset}: {folds} folds x {repeats} repeats\n{text}", flush=True)
+        if not args.quick:
+            note = f"{folds} folds x {repeats} repeats, the same folds for every model."
+            extra = f" Config overrides: `{' '.join(args.set)}`." if args.set else ""
+            write_section(f"Quality: {dataset}", command, f"{note}{extra}\n\n{text}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The model plugin and training options: output layers and losses, optimizers, schedules,
+ensembles, class weights, and classification end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from kerasplug_housing.model import averaging_view, build_mlp, make_loss, make_optimizer
+from kerasplug_housing.training import balanced_weights, cosine_rate
+
+from kerasplug.artifacts import load_model
+
+CFG = {
+    "hidden": [8, 4],
+    "activation": "tanh",
+    "initializer": "glorot_uniform",
+    "batch_norm": True,
+    "dropout": 0.2,
+    "l1": 0.0,
+    "l2": 1e-4,
+    "loss": "huber",
+    "huber_delta": 2.0,
+    "optimizer": "adamw",
+    "weight_decay": 0.01,
+    "momentum": 0.0,
+    "ensemble": 1,
+}
+
+
+@pytest.mark.hook("build_model")
+@pytest.mark.parametrize(
+    ("task", "units", "activation", "loss"),
+    [
+        ("regression", 1, "linear", "huber_loss"),
+        ("binary", 1, "sigmoid", "binary_crossentropy"),
+        ("multiclass", 3, "softmax", "sparse_categorical_crossentropy"),
+    ],
+)
+def test_the_output_layer_and_loss_follow_the_task(task, units, activation, loss):
+    model = build_mlp(5, task, 3, CFG)
+    out = model.get_layer("output")
+    assert out.units == units and out.activation.__name__ == activation
+    assert make_loss(CFG, task).name == loss
+    assert model.input_shape == (None, 5)
+    names = [layer.name for layer in model.layers]
+    assert names[1:6] == ["dense_1", "batch_norm_1", "activation_1", "dropout_1", "dense_2"]
+    assert model.get_layer("dense_1").kernel_regularizer.l2 == pytest.approx(1e-4)
+
+
+@pytest.mark.parametrize(
+    ("name", "cls", "attribute", "value"),
+    [
+        ("adamw", "AdamW", "weight_decay", 0.01),
+        ("sgd", "SGD", "momentum", 0.0),
+        ("rmsprop", "RMSprop", "rho", 0.9),
+        ("adam", "Adam", "beta_1", 0.9),
+    ],
+)
+def test_optimizers_by_name(name, cls, attribute, value):
+    optimizer = make_optimizer({**CFG, "optimizer": name}, 0.003)
+    assert type(optimizer).__name__ == cls
+    assert float(optimizer.learning_rate) == pytest.approx(0.003)
+    assert getattr(optimizer, attribute) == pytest.approx(value)
+
+
+def test_an_ensemble_trains_each_member_on_its_own_loss_and_predicts_their_mean():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build_mlp(3, "regression", 0, {**CFG, "ensemble": 3, "dropout": 0.0})
+    assert model.output_shape == (None, 3)
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = x.sum(axis=1)
+    first = model.get_layer("m1_output")
+    # Training on the ensemble's loss gives member 1 exactly the gradient of its own loss.
+    with_all = _gradient(model, x, y, first)
+    alone = keras.Model(model.inputs, first.output)
+    alone_grad = _gradient(alone, x, y, first) / 3  # the ensemble's loss averages 3 members
+    np.testing.assert_allclose(with_all, alone_grad, rtol=1e-4, atol=1e-6)
+    mean = averaging_view(model)
+    members = np.asarray(model(x, training=False))
+    np.testing.assert_allclose(np.asarray(mean(x)).ravel(), members.mean(axis=1), rtol=1e-5)
+
+
+def _gradient(model, x, y, layer):
+    import tensorflow as tf
+    from kerasplug_housing.model import is_ensemble, per_member
+
+    loss = make_loss(CFG | {"loss": "mse"}, "regression")
+    fn = per_member(loss.call) if is_ensemble(model) else loss.call
+    with tf.GradientTape() as tape:
+        value = tf.reduce_mean(fn(tf.constant(y.reshape(-1, 1)), model(x, training=True)))
+    return tape.gradient(value, layer.kernel).numpy()
+
+
+@pytest.mark.hook("after_fit")
+def test_a_trained_ensemble_is_saved_as_its_average_and_loads_safely(kfold_ensemble_run):
+    model = load_model(kfold_ensemble_run.run_dir / "model.keras")
+    assert model.output_shape == (None, 1) and model.get_layer("output").name == "output"
+    assert {"m1_dense_1", "m2_dense_1"} <= {layer.name for layer in model.layers}
+
+
+@pytest.mark.hook("before_fit")
+def test_the_model_summary_is_written_to_the_run_directory(kfold_ensemble_run):
+    summary = (kfold_ensemble_run.run_dir / "model_summary.txt").read_text()
+    assert "m1_dense_1" in summary and "Total params" in summary
+
+
+def test_cosine_decays_from_the_stage_rate_to_the_floor():
+    rates = [cosine_rate(e, 5, 0.1, 0.001) for e in range(5)]
+    assert rates[0] == pytest.approx(0.1) and rates[-1] == pytest.approx(0.001)
+    assert rates[2] == pytest.approx((0.1 + 0.001) / 2) and rates == sorted(rates, reverse=True)
+
+
+@pytest.mark.hook("training_callbacks")
+def test_schedules_are_keras_callbacks_that_set_the_rate(kfold_ensemble_run, binary_run):
+    rates = binary_run.history["learning_rate"].tolist()
+    assert rates == sorted(rates, reverse=True) and rates[0] > rates[-1]  # cosine
+    assert "learning_rate" in kfold_ensemble_run.history  # reduce on plateau
+
+
+def test_balanced_class_weights_are_inverse_to_frequency():
+    assert balanced_weights(np.array([0, 0, 0, 1])) == {0: pytest.approx(2 / 3), 1: 2.0}
+
+
+@pytest.mark.hook("compute_metrics")
+def test_classification_end_to_end_reports_accuracy_f1_and_roc_auc(binary_run):
+    test = binary_run.metrics["test"]
+    assert set(test) >= {"accuracy", "f1", "roc_auc"}
+    # A price above the median is easy to tell from the other features.
+    assert test["accuracy"] > 0.75 and test["roc_auc"] > 0.85 and test["f1"] > 0.7
+    predictions = binary_run.predictions
+    assert set(predictions["y_pred"]) <= {"no", "yes"} and "p_yes" in predictions
+    config = (binary_run.run_dir / "config.toml").read_text()
+    assert 'class_weight = "balanced"' in config and "steps_per_execution = 2" in config
