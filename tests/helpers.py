@@ -19,6 +19,10 @@ FAST = [
     "early_stopping.patience=3",
 ]
 
+#: FAST without the reporting plugins (exploration, TensorBoard, explanations), for tests of
+#: other stages that do not need them.
+LEAN = [*FAST, "eda.enabled=false", "tensorboard.enabled=false", "explain.methods=[]"]
+
 
 def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
@@ -33,3 +37,21 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+def builtin_plugin_names() -> list[str]:
+    """The names of every built-in plugin (the core's and kerasplug's own entry points)."""
+    from importlib import metadata
+
+    from kerasplug.manager import BUILTIN_MODULES, DISTRIBUTION
+
+    names = {name for name, _ in BUILTIN_MODULES}
+    for ep in metadata.entry_points(group="kerasplug"):
+        if ep.dist is not None and ep.dist.name.lower() == DISTRIBUTION:
+            names.add(ep.name)
+    return sorted(names)
+
+
+def builtins_except(*keep: str) -> list[str]:
+    """Every built-in plugin's name but `keep`: pass it as `disable=` to run only those."""
+    return sorted(set(builtin_plugin_names()) - set(keep))

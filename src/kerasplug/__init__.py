@@ -20,6 +20,7 @@ from kerasplug.errors import (
     UsageError,
 )
 from kerasplug.manager import PluginManager, create_manager, hookimpl
+from kerasplug.runs import LoadedRun, load_run
 from kerasplug.trainer import Trainer
 from kerasplug.types import Explanation, Split, Stage, Step
 
@@ -28,6 +29,7 @@ __all__ = [
     "DataError",
     "Explanation",
     "KerasplugError",
+    "LoadedRun",
     "Option",
     "PluginError",
     "PluginLoadError",
@@ -43,4 +45,5 @@ __all__ = [
     "__version__",
     "create_manager",
     "hookimpl",
+    "load_run",
 ]

@@ -81,6 +81,18 @@ class Option:
         return text
 
 
+class TableList(dict):
+    """The declaration of an array-of-tables section (`[[stages]]` in TOML).
+
+    It maps each key of one table to its `Option`, like an ordinary section's declaration; the
+    section's value is a list of such tables, each checked and filled in with defaults. The
+    section defaults to an empty list and has a single owner.
+
+    Example:
+        {"stages": TableList({"name": Option("", str), "epochs": Option(10, int, min=1)})}
+    """
+
+
 def _name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     words = {
@@ -122,6 +134,14 @@ def merge_schemas(declarations: Iterable[tuple[str, Mapping[str, Mapping[str, Op
     owners: dict[str, str] = {}
     for plugin, sections in declarations:
         for section, options in (sections or {}).items():
+            if isinstance(options, TableList) or isinstance(schema.get(section), TableList):
+                if section in schema:
+                    raise ConfigError(
+                        f"[[{section}]] is declared by both {owners[section]!r} and {plugin!r}; "
+                        "an array-of-tables section must have one owner"
+                    )
+                schema[section] = TableList()
+            owners.setdefault(section, plugin)
             target = schema.setdefault(section, {})
             for key, option in options.items():
                 dotted = f"{section}.{key}"
@@ -194,6 +214,9 @@ def resolve(raw: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
         )
     resolved: dict[str, Any] = {}
     for section, options in schema.items():
+        if isinstance(options, TableList):
+            resolved[section] = _resolve_tables(section, raw.get(section, []), options)
+            continue
         given = raw.get(section, {})
         if not isinstance(given, Mapping):
             raise ConfigError(f"{section} = {given!r} must be a table: write [{section}]")
@@ -203,15 +226,39 @@ def resolve(raw: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
                     f"unknown config key {section}.{key}{_close(key, options)}; "
                     f"keys of [{section}]: {', '.join(sorted(options)) or 'none'}"
                 )
-        resolved[section] = {
-            key: option.check(f"{section}.{key}", copy.deepcopy(given[key]))
-            if key in given
-            else copy.deepcopy(option.default)
-            for key, option in options.items()
-        }
+        resolved[section] = _resolve_table(section, given, options)
     plugins = raw.get("plugins", [])
     resolved["plugins"] = Option([], list, item=str).check("plugins", plugins)
     return resolved
+
+
+def _resolve_table(
+    prefix: str, given: Mapping[str, Any], options: Mapping[str, Option]
+) -> dict[str, Any]:
+    return {
+        key: option.check(f"{prefix}.{key}", copy.deepcopy(given[key]))
+        if key in given
+        else copy.deepcopy(option.default)
+        for key, option in options.items()
+    }
+
+
+def _resolve_tables(section: str, given: Any, options: TableList) -> list[dict[str, Any]]:
+    """Check each table of an array-of-tables section (`[[section]]`)."""
+    if not isinstance(given, list) or not all(isinstance(t, Mapping) for t in given):
+        raise ConfigError(
+            f"{section} = {given!r} must be an array of tables: write [[{section}]] per entry"
+        )
+    tables = []
+    for i, table in enumerate(given):
+        for key in table:
+            if key not in options:
+                raise ConfigError(
+                    f"unknown config key {section}[{i}].{key}{_close(key, options)}; "
+                    f"keys of [[{section}]]: {', '.join(sorted(options)) or 'none'}"
+                )
+        tables.append(_resolve_table(f"{section}[{i}]", table, options))
+    return tables
 
 
 def dumps(config: Mapping[str, Any]) -> str:
@@ -230,6 +277,9 @@ def dumps(config: Mapping[str, Any]) -> str:
 
 def core_sections() -> Schema:
     """The sections the core itself owns."""
+    # Imported here because kerasplug.tuning imports this module.
+    from kerasplug import tuning
+
     return {
         "run": {
             "name": Option("run", str, "name of the run; the run directory is <name>-<time>"),
@@ -237,6 +287,12 @@ def core_sections() -> Schema:
             "output_dir": Option("runs", str, "folder that holds run directories"),
             "deterministic": Option(
                 True, bool, "make TensorFlow ops deterministic (same seed, same metrics)"
+            ),
+            "checkpoint_seconds": Option(
+                10.0,
+                float,
+                "least seconds between checkpoints for --resume (0: after every epoch)",
+                min=0.0,
             ),
         },
         "data": {
@@ -257,4 +313,5 @@ def core_sections() -> Schema:
             "learning_rate": Option(1e-3, float, "optimizer learning rate", min=0),
             "verbose": Option(1, int, "0: quiet, 1: one line per epoch", choices=(0, 1)),
         },
+        "tune": tuning.options(),
     }

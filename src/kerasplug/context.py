@@ -46,11 +46,17 @@ class RunContext:
     pipeline: Any = None
     target_transform: Any = None
     model: Any = None
+    strategy: Any = None  # the tf.distribute strategy, if a plugin chose one
     stage: Stage | None = None
     epoch: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     stop_reason: str | None = None
     stop_epoch: int | None = None
+    # True when the run continues an interrupted one (`--resume`) from its last checkpoint.
+    resumed: bool = False
+    # Extra `model.fit` keyword arguments (e.g. `class_weight`) that `before_fit`
+    # implementations may set; the core empties it before each stage.
+    fit_options: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     predictions: Any = None
     explanations: list[Explanation] = field(default_factory=list)

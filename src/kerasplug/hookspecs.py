@@ -264,6 +264,27 @@ def trusted_types(run):
 
 
 @hookspec(firstresult=True)
+def distribution_strategy(run):
+    """Called once per run, before any TensorFlow op runs, to choose a `tf.distribute` strategy.
+
+    The core builds and compiles the model inside the strategy's scope, multiplies
+    `train.batch_size` (the per-replica batch) by the number of replicas, and lets only the
+    chief worker write the run directory. Stops at the first non-None result.
+
+    Args:
+        run: the run context.
+
+    Returns:
+        A `tf.distribute.Strategy`; `None` for the default (no distribution).
+
+    Example:
+        @hookimpl
+        def distribution_strategy():
+            return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    """
+
+
+@hookspec(firstresult=True)
 def build_model(run, n_features, task):
     """Called once per split to build the (uncompiled) network.
 
@@ -374,6 +395,9 @@ def training_callbacks(run, model, stage):
 def before_fit(run, model, stage):
     """Called right before `model.fit()` of each stage, after compiling.
 
+    Extra keyword arguments for that `model.fit()` call (e.g. `class_weight`) go into the dict
+    `run.fit_options`, which the core empties before each stage.
+
     Args:
         run: the run context.
         model: the compiled `keras.Model`.
@@ -459,6 +483,9 @@ def should_stop(run, epoch, logs, stage):
 def after_fit(run, model, history, stage):
     """Called after `model.fit()` of each stage returns.
 
+    An implementation may set `run.model` to the network used from then on for predictions and
+    artifacts (e.g. an averaging view of an ensemble that shares the trained layers).
+
     Args:
         run: the run context.
         model: the trained `keras.Model`.
@@ -472,6 +499,54 @@ def after_fit(run, model, history, stage):
         @hookimpl
         def after_fit(history):
             print(len(history.epoch), "epochs")
+    """
+
+
+# --- resuming --------------------------------------------------------------------------------
+
+
+@hookspec
+def checkpoint_state(run):
+    """Called after every finished epoch, once the core has saved the model and the optimizer.
+
+    The answer is saved with the epoch's checkpoint in the run directory (as JSON, numpy arrays
+    in an `.npz` file; nothing that runs code when loaded) and handed back to the same plugin
+    through `restore_state` when the run is continued with `kerasplug run CONFIG --resume
+    RUN_DIR`. Plugins that keep state across epochs (early stopping, schedules) implement both.
+
+    Args:
+        run: the run context (`run.epoch` epochs have finished).
+
+    Returns:
+        The plugin's state: dicts, lists, strings, numbers, booleans, `None` and numpy arrays;
+        `None` saves nothing.
+
+    Example:
+        @hookimpl
+        def checkpoint_state():
+            return {"best": tracker.best, "wait": tracker.wait}
+    """
+
+
+@hookspec
+def restore_state(run, state):
+    """Called when a resumed run continues training, right after `before_fit` of its stage.
+
+    Only plugins whose `checkpoint_state` answered at the last finished epoch are called;
+    `run.resumed` is `True`, and `run.epoch`, `run.history` and the model's weights and
+    optimizer state are already restored.
+
+    Args:
+        run: the run context.
+        state: what this plugin's `checkpoint_state` returned at that epoch.
+
+    Returns:
+        None.
+
+    Example:
+        @hookimpl
+        def restore_state(state):
+            tracker.best, tracker.wait = state["best"], state["wait"]
     """
 
 
@@ -565,4 +640,36 @@ def report(run, result):
         @hookimpl
         def report(run, result):
             run.dir.write_text("summary.txt", str(result.metrics))
+    """
+
+
+# --- hyperparameter search -------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def tuning_strategy(run, method, space):
+    """Called once by `kerasplug tune`, before the first trial, for the search strategy.
+
+    Stops at the first non-None result. Without any answer, the core's grid or random search
+    runs for `tune.method = "grid"` or `"random"`; any other method needs a plugin's answer.
+
+    Args:
+        run: the tuning run's context (`run.config` is the base config with `[tune]`; the
+            tuning directory does not exist yet).
+        method: `tune.method`, e.g. `"bayesian"`.
+        space: the checked `[tune.space]`, a dict of dotted config key to
+            `kerasplug.tuning.Choice` (`.values`) or `kerasplug.tuning.Range` (`.low`,
+            `.high`, `.log`, `.step`, `.integer`).
+
+    Returns:
+        An object with `propose()`, returning the next trial's `{dotted key: value}` or
+        `None` when the search is over, and `report(values, loss)`, told each trial's result
+        (`loss` is the metric oriented so that lower is better, `None` for a failed trial);
+        `None` if this plugin does not provide `method`.
+
+    Example:
+        @hookimpl
+        def tuning_strategy(method, space):
+            if method == "mine":
+                return MyStrategy(space)
     """

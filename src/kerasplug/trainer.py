@@ -13,13 +13,15 @@ TensorFlow, pandas and scikit-learn are imported inside the methods that need th
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from kerasplug import checkpoint, distribution, rundir
 from kerasplug import config as configmod
-from kerasplug import rundir
 from kerasplug.context import RunContext, RunResult, SplitData
 from kerasplug.errors import ConfigError, DataError, KerasplugError, PluginError, UsageError
 from kerasplug.manager import PluginManager, create_manager
@@ -39,6 +41,8 @@ class Trainer:
         disable: names of plugins to disable (`-p no:NAME`).
         run_dir: the run directory to create; default `output_dir/<name>-<timestamp>`.
         overwrite: replace an existing kerasplug run directory at `run_dir`.
+        resume: an interrupted run directory to continue from its last finished epoch; the
+            config must be the one it was started with.
         third_party: load plugins of other installed distributions (entry points).
         out: where progress goes (default: standard output).
 
@@ -57,6 +61,7 @@ class Trainer:
         disable: Iterable[str] = (),
         run_dir: str | Path | None = None,
         overwrite: bool = False,
+        resume: str | Path | None = None,
         third_party: bool = True,
         out: TextIO | None = None,
         pm: PluginManager | None = None,
@@ -80,6 +85,10 @@ class Trainer:
         )
         self.run_dir_arg = run_dir
         self.overwrite = overwrite
+        if resume is not None and (run_dir is not None or overwrite):
+            raise UsageError("--resume continues its own run directory; drop --run-dir/--overwrite")
+        self.resume = resume
+        self.checkpoint: Any = None  # the interrupted run's last checkpoint, when resuming
         self.context = RunContext(config={}, pm=self.pm, out=out)
         self.context.config = self._resolve(raw)
 
@@ -115,11 +124,12 @@ class Trainer:
         from kerasplug.tfruntime import import_tensorflow
 
         run = self.context
-        cfg = run.config["run"]
         import_tensorflow()
-        run.dir = rundir.create(
-            cfg["output_dir"], cfg["name"], run_dir=self.run_dir_arg, overwrite=self.overwrite
-        )
+        run.strategy = self.pm.hook.distribution_strategy(run=run)
+        if distribution.is_chief(run.strategy):
+            run.dir = self._open_run_dir()
+        else:  # other workers write to a scratch folder, so artifacts are written once
+            run.dir = rundir.RunDir(tempfile.mkdtemp(prefix="kerasplug-worker-"))
         run.dir.set_status("running")
         try:
             result = self._run()
@@ -129,9 +139,30 @@ class Trainer:
             if error is exc:
                 raise
             raise error from exc
+        finally:
+            if not distribution.is_chief(run.strategy):
+                shutil.rmtree(run.dir.path, ignore_errors=True)
         run.dir.set_status("completed")
         self._write_log()
+        checkpoint.remove(run.dir)  # only an unfinished run needs it
         return result
+
+    def _open_run_dir(self) -> rundir.RunDir:
+        """A fresh run directory, or the interrupted one named by `resume` with its checkpoint."""
+        run = self.context
+        cfg = run.config["run"]
+        if self.resume is None:
+            return rundir.create(
+                cfg["output_dir"], cfg["name"], run_dir=self.run_dir_arg, overwrite=self.overwrite
+            )
+        found = checkpoint.reopen(self.resume, run.config)
+        run.resumed = True
+        self.checkpoint = checkpoint.load(found)
+        if self.checkpoint is None:
+            run.echo("no epoch had finished: training starts from the first epoch")
+        else:
+            run.echo(f"resuming after epoch {self.checkpoint.epoch}")
+        return found
 
     def _run(self) -> RunResult:
         run = self.context
@@ -139,6 +170,11 @@ class Trainer:
         run.dir.write_text("config.toml", configmod.dumps(run.config))
         run.dir.write_json("plugins.json", [i.as_dict() for i in self.pm.plugin_infos()])
         hook.before_run(run=run)
+        if run.strategy is not None:
+            run.echo(
+                f"distributed: {type(run.strategy).__name__} with "
+                f"{distribution.replicas(run.strategy)} replicas in sync"
+            )
         if run.config["run"]["deterministic"]:
             from kerasplug.tfruntime import import_tensorflow
 
@@ -147,19 +183,20 @@ class Trainer:
         run.echo("== data")
         frame = self._load()
         hook.explore_data(run=run, frame=frame, target=run.target)
-        splits = hook.make_splits(run=run, frame=frame, target=run.target)
-        if not splits:
-            raise UsageError(
-                "no plugin answered make_splits: enable a split plugin (e.g. housing.split)"
-            )
-        run.splits = list(splits)
+        self._split(frame)
 
         fold_results = []
         prediction_frames = []
         for index, split in enumerate(run.splits):
+            if self.checkpoint is not None and index < self.checkpoint.fold:
+                done, predictions = checkpoint.load_fold(run.dir, index)
+                fold_results.append(done)
+                prediction_frames.append(predictions)
+                continue
             run.echo(f"== split {split.name} ({index + 1}/{len(run.splits)})")
             fold_results.append(self._run_split(index, split))
             prediction_frames.append(self._predictions_frame())
+            checkpoint.save_fold(run.dir, index, fold_results[-1], prediction_frames[-1])
 
         import pandas as pd
 
@@ -182,6 +219,35 @@ class Trainer:
         run.dir.write_json("metrics.json", run.metrics)
         hook.after_run(run=run, result=result)
         return result
+
+    def build(self) -> Any:
+        """Build the network as the first training stage will start it, without training.
+
+        Loads the data, splits it, fits the first split's preprocessing on its training rows
+        (to know the input width), builds the model and applies the first stage's layer
+        freezing. Nothing is written: no run directory is made, no exploration hook runs.
+
+        Returns:
+            The uncompiled `keras.Model`.
+        """
+        from kerasplug.tfruntime import import_tensorflow
+
+        import_tensorflow()
+        self._split(self._load())
+        model = self._build_split(0, self.context.splits[0])
+        stage = self._stages()[0]
+        self.context.stage = stage
+        self.pm.hook.freeze_layers(run=self.context, model=model, stage=stage)
+        return model
+
+    def _split(self, frame: Any) -> None:
+        run = self.context
+        splits = self.pm.hook.make_splits(run=run, frame=frame, target=run.target)
+        if not splits:
+            raise UsageError(
+                "no plugin answered make_splits: enable a split plugin (e.g. housing.split)"
+            )
+        run.splits = list(splits)
 
     def _load(self) -> Any:
         import pandas as pd
@@ -218,6 +284,7 @@ class Trainer:
             frame = frame[frame[target].notna()]
         if frame.empty:
             raise DataError(f"the table has no rows with a value for the target {target!r}")
+        self._check_table(frame, target)
         run.frame, run.target = frame, target
         run.task = self._task(frame[target], data_cfg["task"])
         run.echo(
@@ -226,12 +293,51 @@ class Trainer:
         )
         return frame
 
+    @staticmethod
+    def _check_table(frame: Any, target: str) -> None:
+        """Refuse tables no preprocessing can repair: one row, empty columns, infinities."""
+        import json
+
+        import numpy as np
+        import pandas as pd
+
+        if len(frame) < 2:
+            raise DataError(
+                f"the table has only 1 row with a value for the target {target!r}; training "
+                "needs at least 2 rows (and more to hold some out for testing)"
+            )
+        empty = [str(c) for c in frame.columns if c != target and frame[c].isna().all()]
+        if empty:
+            raise DataError(
+                f"column(s) {empty} have no values (every cell is missing); drop them with "
+                f"data.drop = {json.dumps(empty)} or fill them in"
+            )
+        for column in frame.columns:
+            values = frame[column]
+            if pd.api.types.is_float_dtype(values) and np.isinf(values).any():
+                row = values.index[np.isinf(values)][0]
+                raise DataError(
+                    f"column {str(column)!r} holds infinite values (e.g. row {row}); replace "
+                    "them with finite numbers or empty cells"
+                )
+
     def _task(self, y: Any, requested: str) -> str:
         import pandas as pd
 
         run = self.context
         numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
         task = requested
+        if task == "auto" and not numeric:
+            # Mostly numbers with a few typos ("unknown") is a broken regression target, not a
+            # classification problem with hundreds of classes.
+            parsed = pd.to_numeric(y, errors="coerce")
+            if parsed.notna().mean() >= 0.5:
+                bad = y[parsed.isna()]
+                raise DataError(
+                    f"the target {y.name!r} is not numeric: {len(bad)} value(s) such as "
+                    f"{bad.iloc[0]!r} are not numbers; fix or remove those rows, or set "
+                    "data.task = 'multiclass' to treat the values as classes"
+                )
         if task == "auto":
             task = "regression" if numeric else ("binary" if y.nunique() <= 2 else "multiclass")
         if task == "regression":
@@ -241,7 +347,10 @@ class Trainer:
                     "data.task to 'binary' or 'multiclass', or choose a numeric target"
                 )
             if y.nunique() < 2:
-                raise DataError(f"the target {y.name!r} is constant; there is nothing to learn")
+                raise DataError(
+                    f"the target {y.name!r} is constant (every row is {y.iloc[0]}); there is "
+                    "nothing to learn: choose another data.target"
+                )
         else:
             run.classes = sorted(y.unique().tolist(), key=str)
             if len(run.classes) < 2:
@@ -256,6 +365,23 @@ class Trainer:
     # --- one split ---
 
     def _run_split(self, index: int, split: Split) -> dict[str, Any]:
+        run = self.context
+        self._build_split(index, split)
+        for number, stage in enumerate(self._stages()):
+            if number < self._resumed_stage(index):
+                continue  # it finished before the crash; the checkpoint continues after it
+            self._fit_stage(stage, number)
+            if run.stop_reason is not None:
+                break
+        return self._evaluate()
+
+    def _resumed_stage(self, fold: int) -> int:
+        """The stage the checkpoint was taken in, if it belongs to this fold; else 0."""
+        found = self.checkpoint
+        return found.stage if found is not None and found.fold == fold else 0
+
+    def _build_split(self, index: int, split: Split) -> Any:
+        """Fit the split's preprocessing on its training rows and build the network."""
         import keras
 
         run = self.context
@@ -265,21 +391,21 @@ class Trainer:
         keras.utils.set_random_seed(run.config["run"]["seed"] + index)
         self._preprocess(split)
         n_features = run.parts["train"].x.shape[1]
-        model = self.pm.hook.build_model(run=run, n_features=n_features, task=run.task)
+        with distribution.scope(run.strategy):
+            model = self.pm.hook.build_model(run=run, n_features=n_features, task=run.task)
         if model is None:
             raise UsageError(
                 "no plugin answered build_model: enable a model plugin (e.g. housing.model) or "
                 "register your own"
             )
         run.model = model
-        stages = self.pm.hook.training_stages(run=run) or [
+        return model
+
+    def _stages(self) -> list[Stage]:
+        run = self.context
+        return self.pm.hook.training_stages(run=run) or [
             Stage("train", run.config["train"]["epochs"], run.config["train"]["learning_rate"])
         ]
-        for stage in stages:
-            self._fit_stage(stage)
-            if run.stop_reason is not None:
-                break
-        return self._evaluate()
 
     def _preprocess(self, split: Split) -> None:
         import numpy as np
@@ -363,7 +489,7 @@ class Trainer:
             y = run.target_transform.transform(y)
         return np.asarray(y, dtype="float32").ravel()
 
-    def _fit_stage(self, stage: Stage) -> None:
+    def _fit_stage(self, stage: Stage, number: int) -> None:
         from kerasplug.bridge import make_bridge
 
         run = self.context
@@ -372,60 +498,90 @@ class Trainer:
         run.stage = stage
         run.echo(f"== train: stage {stage.name!r}, up to {stage.epochs} epochs")
         hook.freeze_layers(run=run, model=model, stage=stage)
-        options = hook.compile_options(run=run, model=model, stage=stage)
-        if options is None:
-            raise UsageError(
-                "no plugin answered compile_options: enable a model plugin (e.g. housing.model)"
-            )
-        model.compile(**options)
+        with distribution.scope(run.strategy):
+            options = hook.compile_options(run=run, model=model, stage=stage)
+            if options is None:
+                raise UsageError(
+                    "no plugin answered compile_options: enable a model plugin (e.g. housing.model)"
+                )
+            model.compile(**options)
+        found = self.checkpoint
+        at_checkpoint = found is not None and (found.fold, found.stage) == (run.fold, number)
+        resumed = found if at_checkpoint else None
+        stage_start = run.epoch
+        if resumed is not None:
+            self.checkpoint = None  # used once: later stages and folds start afresh
+            with distribution.scope(run.strategy):
+                checkpoint.restore_model(model, resumed)
+            stage_start, run.epoch = resumed.stage_start, resumed.epoch
+            run.history = resumed.history
+            run.stop_reason, run.stop_epoch = resumed.stop_reason, resumed.stop_epoch
         callbacks = list(
             itertools.chain.from_iterable(
                 c or [] for c in hook.training_callbacks(run=run, model=model, stage=stage)
             )
         )
         callbacks.append(make_bridge(run))
+        callbacks.append(
+            checkpoint.make_saver(
+                lambda: self._save_checkpoint(number, stage_start),
+                run.config["run"]["checkpoint_seconds"],
+            )
+        )
+        run.fit_options = {}
         hook.before_fit(run=run, model=model, stage=stage)
+        if resumed is not None:
+            self._restore_plugin_states(resumed.plugins)
         train = run.parts["train"]
         valid = run.parts.get("valid")
-        start = run.epoch
+        # A checkpoint taken at a stopping epoch resumes with nothing left to train.
+        end = run.epoch if run.stop_reason is not None else stage_start + stage.epochs
         history = model.fit(
             train.x.to_numpy(),
             train.y_fit,
             validation_data=(valid.x.to_numpy(), valid.y_fit) if valid else None,
-            epochs=start + stage.epochs,
-            initial_epoch=start,
-            batch_size=run.config["train"]["batch_size"],
+            epochs=end,
+            initial_epoch=run.epoch,
+            batch_size=run.config["train"]["batch_size"] * distribution.replicas(run.strategy),
             callbacks=callbacks,
             verbose=0,
+            **run.fit_options,
         )
-        if run.stop_reason is None and len(history.epoch) < stage.epochs:
+        if run.stop_reason is None and run.epoch - stage_start < stage.epochs:
             run.stop_reason = f"a Keras callback stopped training after epoch {run.epoch}"
             run.stop_epoch = run.epoch
         if run.stop_reason is not None:
             run.echo(f"stopped after epoch {run.stop_epoch}: {run.stop_reason}")
         hook.after_fit(run=run, model=model, history=history, stage=stage)
 
+    def _save_checkpoint(self, stage: int, stage_start: int) -> None:
+        """Checkpoint the epoch just finished, with each plugin's `checkpoint_state`."""
+        run = self.context
+        states = {}
+        for impl in self.pm.hook.checkpoint_state.get_hookimpls():
+            state = self._call_impl(impl, "checkpoint_state", run=run)
+            if state is not None:
+                states[impl.plugin_name] = state
+        checkpoint.save(
+            run.dir,
+            run.model,
+            fold=run.fold,
+            stage=stage,
+            stage_start=stage_start,
+            run=run,
+            plugins=states,
+        )
+
+    def _restore_plugin_states(self, states: dict[str, Any]) -> None:
+        run = self.context
+        for impl in self.pm.hook.restore_state.get_hookimpls():
+            if impl.plugin_name in states:
+                self._call_impl(impl, "restore_state", run=run, state=states[impl.plugin_name])
+
     def _predict(self, x: Any) -> Any:
         """Predictions in original units (regression) or class probabilities (n, k)."""
-        import numpy as np
-
         run = self.context
-        # Calling the model directly avoids `predict`'s per-shape tf.function retracing.
-        values = x.to_numpy()
-        out = np.concatenate(
-            [
-                np.asarray(run.model(values[i : i + 8192], training=False))
-                for i in range(0, max(len(values), 1), 8192)
-            ]
-        )
-        if run.task == "regression":
-            out = out.reshape(-1, 1).astype("float64")
-            if run.target_transform is not None:
-                out = run.target_transform.inverse_transform(out)
-            return out.ravel()
-        if out.shape[1] == 1:
-            out = np.hstack([1 - out, out])
-        return out
+        return predict_values(run.model, x, run.task, run.target_transform)
 
     def _evaluate(self) -> dict[str, Any]:
         run = self.context
@@ -497,6 +653,7 @@ class Trainer:
         from kerasplug import artifacts
 
         run = self.context
+        raw = run.parts["train"].raw
         artifacts.save_model(run.dir, run.model)
         artifacts.save_preprocessing(
             run.dir,
@@ -508,6 +665,12 @@ class Trainer:
                 "target": run.target,
                 "task": run.task,
                 "classes": run.classes,
+                # Known values of text columns, to warn about unseen ones at prediction time.
+                "categories": {
+                    str(c): sorted(str(v) for v in raw[c].dropna().unique())
+                    for c in raw.columns
+                    if not pd.api.types.is_numeric_dtype(raw[c])
+                },
             },
         )
         run.dir.write_csv("history.csv", pd.DataFrame(run.history), index=False)
@@ -559,3 +722,30 @@ class Trainer:
         if append and (run.dir / "run.log").exists():
             text = (run.dir / "run.log").read_text(encoding="utf-8") + extra
         run.dir.write_text("run.log", text)
+
+
+def predict_values(model: Any, x: Any, task: str, target_transform: Any) -> Any:
+    """The model's predictions for preprocessed rows `x` (a DataFrame).
+
+    Regression: a 1-D array in the target's original units (the target transform inverted).
+    Classification: class probabilities, shape (n, k). `kerasplug.load_run` predicts through
+    this same function, so a reloaded run reproduces the run's own predictions exactly.
+    """
+    import numpy as np
+
+    # Calling the model directly avoids `predict`'s per-shape tf.function retracing.
+    values = x.to_numpy()
+    out = np.concatenate(
+        [
+            np.asarray(model(values[i : i + 8192], training=False))
+            for i in range(0, max(len(values), 1), 8192)
+        ]
+    )
+    if task == "regression":
+        out = out.reshape(-1, 1).astype("float64")
+        if target_transform is not None:
+            out = target_transform.inverse_transform(out)
+        return out.ravel()
+    if out.shape[1] == 1:
+        out = np.hstack([1 - out, out])
+    return out

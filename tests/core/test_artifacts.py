@@ -50,7 +50,7 @@ def test_a_type_loads_only_when_a_plugin_vouches_for_it(saved):
     with pytest.raises(UnsafeArtifactError, match=f"no installed plugin vouches for: {DOUBLER}"):
         load_preprocessing(path, plugin_trusted_types(create_manager(third_party=False)))
     pm = create_manager(third_party=False, plugins=[("vouch", VouchesForDoubler())])
-    assert plugin_trusted_types(pm) == [DOUBLER]
+    assert DOUBLER in plugin_trusted_types(pm)
     loaded = load_preprocessing(path, plugin_trusted_types(pm))["pipeline"]
     x = np.ones((2, 2))
     np.testing.assert_array_equal(loaded.transform(x), pipeline.transform(x))

@@ -8,6 +8,7 @@ import pytest
 
 from kerasplug import RunContext, Stage, create_manager, hookimpl
 from kerasplug.bridge import BatchBridge, EpochBridge, make_bridge
+from tests.helpers import builtin_plugin_names
 
 
 def overrides(cls, method):
@@ -24,7 +25,7 @@ def test_epoch_bridge_overrides_no_batch_method():
 
 
 def _context(*plugins):
-    pm = create_manager(third_party=False, plugins=plugins)
+    pm = create_manager(third_party=False, plugins=plugins, disable=builtin_plugin_names())
     run = RunContext(config={"train": {"verbose": 0}}, pm=pm)
     run.stage = Stage("train", 3)
     return run

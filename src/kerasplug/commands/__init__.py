@@ -12,7 +12,17 @@ import sys
 from typing import Any
 
 #: Subcommand modules, in the order `kerasplug --help` lists them.
-MODULES: tuple[str, ...] = ("run", "plugins")
+MODULES: tuple[str, ...] = (
+    "run",
+    "tune",
+    "predict",
+    "explain",
+    "plugins",
+    "features",
+    "summary",
+    "tensorboard",
+    "new_plugin",
+)
 
 
 def plugin_args(args: argparse.Namespace) -> dict[str, list[str]]:
@@ -31,3 +41,25 @@ def warn_unknown_disabled(pm: Any) -> None:
             f"warning: -p no:{name}: no plugin is named {name!r}; see `kerasplug plugins --all`",
             file=sys.stderr,
         )
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """`--set SECTION.KEY=VALUE`, repeatable: config overrides read as TOML."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override a config key (repeatable); the value is read as TOML",
+    )
+
+
+def add_trust_option(parser: argparse.ArgumentParser) -> None:
+    """`--trust TYPE`, repeatable: extra classes to accept when loading preprocessing.skops."""
+    parser.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="trust this class in preprocessing.skops (repeatable); only for runs you trust",
+    )
