@@ -130,20 +130,14 @@ class LoadedRun:
         return self._preprocess(self.check(frame))
 
     def _preprocess(self, rows: Any) -> Any:
-        import numpy as np
-        import pandas as pd
+        from kerasplug.trainer import preprocess_rows
 
-        x = self.pipeline.transform(rows)
-        if not isinstance(x, pd.DataFrame):
-            x = pd.DataFrame(x, index=rows.index, columns=self.pipeline.get_feature_names_out())
-        values = x.to_numpy(dtype="float32")
-        if not np.isfinite(values).all():
-            bad = list(x.columns[~np.isfinite(values).all(axis=0)])
-            raise DataError(
-                f"the input has missing or infinite values in {bad[:5]} after preprocessing; "
-                "fill them in (this run's preprocessing does not impute them)"
-            )
-        return pd.DataFrame(values, index=x.index, columns=[str(c) for c in x.columns])
+        return preprocess_rows(
+            self.pipeline,
+            rows,
+            "the input rows",
+            "fill them in (this run's preprocessing does not impute them)",
+        )
 
     # --- what a run is for ---
 

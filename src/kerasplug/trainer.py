@@ -451,32 +451,10 @@ class Trainer:
             run.parts[part] = SplitData(
                 rows=raw.index,
                 raw=raw,
-                x=self._features(pipeline, raw, part),
+                x=preprocess_rows(pipeline, raw, f"the {part} rows", IMPUTE_HINT),
                 y=y,
                 y_fit=self._encode_target(y),
             )
-
-    def _features(self, pipeline: Any, raw: Any, part: str) -> Any:
-        import numpy as np
-        import pandas as pd
-
-        x = pipeline.transform(raw)
-        if not isinstance(x, pd.DataFrame):
-            x = pd.DataFrame(x, index=raw.index, columns=pipeline.get_feature_names_out())
-        bad = [c for c in x.columns if not pd.api.types.is_numeric_dtype(x[c])]
-        if bad:
-            raise DataError(
-                f"columns {bad[:5]} are not numeric after preprocessing; add an encoding step "
-                "(e.g. enable housing.preprocess) or drop them with data.drop"
-            )
-        values = x.to_numpy(dtype="float32")
-        if not np.isfinite(values).all():
-            cols = list(x.columns[~np.isfinite(values).all(axis=0)])
-            raise DataError(
-                f"the {part} rows have missing or infinite values in {cols[:5]} after "
-                "preprocessing; add an imputation step or clean the data"
-            )
-        return pd.DataFrame(values, index=x.index, columns=[str(c) for c in x.columns])
 
     def _encode_target(self, y: Any) -> Any:
         import numpy as np
@@ -722,6 +700,36 @@ class Trainer:
         if append and (run.dir / "run.log").exists():
             text = (run.dir / "run.log").read_text(encoding="utf-8") + extra
         run.dir.write_text("run.log", text)
+
+
+IMPUTE_HINT = "add an imputation step or clean the data"
+
+
+def preprocess_rows(pipeline: Any, raw: Any, what: str, fix: str) -> Any:
+    """Raw rows through the fitted pipeline, as the float32 frame the network takes.
+
+    Raises `DataError` naming `what` (e.g. "the test rows") when a column is not numeric or a
+    value is missing or infinite after preprocessing, with `fix` as the advice.
+    """
+    import numpy as np
+    import pandas as pd
+
+    x = pipeline.transform(raw)
+    if not isinstance(x, pd.DataFrame):
+        x = pd.DataFrame(x, index=raw.index, columns=pipeline.get_feature_names_out())
+    bad = [c for c in x.columns if not pd.api.types.is_numeric_dtype(x[c])]
+    if bad:
+        raise DataError(
+            f"columns {bad[:5]} are not numeric after preprocessing; add an encoding step "
+            "(e.g. enable housing.preprocess) or drop them with data.drop"
+        )
+    values = x.to_numpy(dtype="float32")
+    if not np.isfinite(values).all():
+        cols = list(x.columns[~np.isfinite(values).all(axis=0)])
+        raise DataError(
+            f"{what} have missing or infinite values in {cols[:5]} after preprocessing; {fix}"
+        )
+    return pd.DataFrame(values, index=x.index, columns=[str(c) for c in x.columns])
 
 
 def predict_values(model: Any, x: Any, task: str, target_transform: Any) -> Any:
