@@ -59,8 +59,9 @@ def load_preprocessing(path: str | Path, trusted: Iterable[str] = ()) -> dict[st
     path = Path(path)
     if not zipfile.is_zipfile(path):
         raise UnsafeArtifactError(
-            f"{path} is not a skops file (a pickle in its place?) and was not loaded; "
-            "re-create the run, do not load files from untrusted sources"
+            f"{path} is not a skops file (a pickle in its place?) and was not loaded: "
+            "kerasplug never unpickles, even with --unsafe; if you trust its source, convert it "
+            "yourself with skops.io.dump, else re-create the run"
         )
     extra = set(trusted)
     untrusted = skops.io.get_untrusted_types(file=path)

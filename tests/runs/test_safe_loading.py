@@ -49,8 +49,9 @@ def test_a_pickle_in_place_of_the_preprocessing_file_is_refused_and_never_runs(t
         assert code == 2
         assert capsys.readouterr().err.strip().splitlines()[-1] == (
             f"kerasplug: error: {run_dir / 'preprocessing.skops'} is not a skops file (a pickle "
-            "in its place?) and was not loaded; re-create the run, do not load files from "
-            "untrusted sources"
+            "in its place?) and was not loaded: kerasplug never unpickles, even with --unsafe; "
+            "if you trust its source, convert it yourself with skops.io.dump, else re-create "
+            "the run"
         )
         assert not marker.exists(), "the payload must not run"
     pickle.loads(payload)  # the payload is real: unpickling it does run it
