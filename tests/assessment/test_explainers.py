@@ -100,6 +100,22 @@ def test_lrp_layer_rule_conserves_all_but_the_bias_share():
     np.testing.assert_allclose(r[0], x[0] * weight.ravel() * z / (z + 0.01 * np.sign(z)))
 
 
+def test_lrp_of_an_averaging_ensemble_is_the_mean_of_its_members_and_conserves():
+    import keras
+
+    rows = frame(20, 4, 3)
+    inputs = keras.Input((4,))
+    members = [mlp(4, seed, biases=False) for seed in (5, 6, 7)]
+    model = keras.Model(inputs, keras.layers.Average()([m(inputs) for m in members]))
+    x = rows.to_numpy()
+    r, output, absorbed = lrp.model_relevance(model, x, epsilon=1e-12)
+    expected = np.mean([lrp.relevance(lrp.chain(m), x, 1e-12)[0] for m in members], axis=0)
+    np.testing.assert_allclose(r, expected, rtol=1e-9)
+    np.testing.assert_allclose(output, np.asarray(model(x)).ravel(), rtol=1e-5)
+    np.testing.assert_allclose(r.sum(axis=1), output, rtol=1e-6, atol=1e-9)
+    assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
+
+
 def test_lrp_refuses_layers_it_does_not_cover():
     import keras
 

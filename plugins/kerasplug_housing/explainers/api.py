@@ -89,8 +89,9 @@ def _lrp(
     """
     from kerasplug_housing.explainers import lrp
 
-    steps = lrp.chain(model, logit=task != "regression")
-    r, output, absorbed = lrp.relevance(steps, rows.to_numpy(dtype="float64"), epsilon)
+    r, output, absorbed = lrp.model_relevance(
+        model, rows.to_numpy(dtype="float64"), epsilon, logit=task != "regression"
+    )
     scale = common.output_slope(target_transform, output) if task == "regression" else 1.0
     r = r * np.reshape(scale, (-1, 1))
     return (

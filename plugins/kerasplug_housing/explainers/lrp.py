@@ -9,6 +9,10 @@ Relevance starts as the network's output and flows back through each affine map 
 ReLUs pass relevance unchanged. Conservation, per affine map: sum_i R_i equals
 sum_j R_j * (z_j - b_j) / (z_j + eps * sign(z_j)); the rest is absorbed by the biases and by
 epsilon. So with zero biases and eps -> 0 the input relevances sum to the output exactly.
+
+An ensemble whose last layer averages K such networks (`model.ensemble`) is the affine map
+out = sum_k out_k / K with no bias, so the epsilon rule hands member k the relevance
+out_k / K (up to epsilon) and the input relevances are the mean of the members' own.
 """
 
 from __future__ import annotations
@@ -56,6 +60,9 @@ def chain(model: Any, *, logit: bool = False) -> list[Any]:
     for layer in model.layers:
         kind = type(layer).__name__
         if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout)):
+            continue
+        if isinstance(layer, keras.Model):  # a nested network: its own chain, in place
+            steps += chain(layer, logit=logit and layer is last)
             continue
         if isinstance(layer, keras.layers.Dense):
             kernel, *rest = (np.asarray(w, dtype="float64") for w in layer.get_weights())
@@ -107,3 +114,21 @@ def relevance(steps: list[Any], x: np.ndarray, epsilon: float = 1e-6) -> tuple[n
         else:
             r = a * step.weight * r / _stabilise(step(a), epsilon)
     return r, output, output - r.sum(axis=1)
+
+
+def model_relevance(
+    model: Any, x: np.ndarray, epsilon: float = 1e-6, *, logit: bool = False
+) -> tuple[np.ndarray, ...]:
+    """`relevance` for a chain network, or for an `Average` of chain networks (an ensemble).
+
+    For a binary ensemble with `logit=True` the explained quantity is the mean of the members'
+    logits.
+    """
+    import keras
+
+    last = model.layers[-1]
+    if not isinstance(last, keras.layers.Average):
+        return relevance(chain(model, logit=logit), x, epsilon)
+    members = [keras.Model(model.inputs, tensor) for tensor in last.input]
+    parts = [relevance(chain(member, logit=logit), x, epsilon) for member in members]
+    return tuple(np.mean([part[i] for part in parts], axis=0) for i in range(3))
