@@ -133,6 +133,9 @@ class Trainer:
         run.dir.set_status("running")
         try:
             result = self._run()
+            run.dir.set_status("completed")
+            self._write_log()
+            checkpoint.remove(run.dir)  # only an unfinished run needs it
         except BaseException as exc:
             error = self._attribute(exc)
             self._fail(error, exc)
@@ -140,11 +143,8 @@ class Trainer:
                 raise
             raise error from exc
         finally:
-            if not distribution.is_chief(run.strategy):
+            if not distribution.is_chief(run.strategy):  # after its last write
                 shutil.rmtree(run.dir.path, ignore_errors=True)
-        run.dir.set_status("completed")
-        self._write_log()
-        checkpoint.remove(run.dir)  # only an unfinished run needs it
         return result
 
     def _open_run_dir(self) -> rundir.RunDir:
