@@ -108,6 +108,15 @@ def bare_epoch_seconds(context, epochs: int) -> float:
     model = bare_model(context)
     train, valid = context.parts["train"], context.parts["valid"]
     stop = keras.callbacks.EarlyStopping(patience=epochs + 1, restore_best_weights=True)
+    # The Keras callbacks the plugins give the Trainer (e.g. a learning-rate schedule), anew.
+    plugin_callbacks = [
+        c
+        for answer in context.pm.hook.training_callbacks(
+            run=context, model=model, stage=context.stage
+        )
+        for c in answer or []
+        if type(c).__name__ != "EpochTimer"
+    ]
     timer = epoch_timer()
     model.fit(
         train.x.to_numpy(),
@@ -115,7 +124,7 @@ def bare_epoch_seconds(context, epochs: int) -> float:
         validation_data=(valid.x.to_numpy(), valid.y_fit),
         epochs=epochs,
         batch_size=cfg["train"]["batch_size"],
-        callbacks=[timer, stop],
+        callbacks=[timer, stop, *plugin_callbacks],
         verbose=0,
     )
     return timer.median()

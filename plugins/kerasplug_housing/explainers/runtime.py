@@ -116,14 +116,17 @@ def save(run: Any, explanation: Explanation, raw: pd.DataFrame) -> None:
         f"{method}_importance",
         figures.importance_bar(extras["importance"], f"{method.upper()}: mean |attribution|"),
     )
+    # The raw values behind each attributed column, for colour; columns the attributions name
+    # but the raw rows lack (generated features) stay NaN, drawn grey.
+    shown = raw.reindex(columns=explanation.values.columns).apply(pd.to_numeric, errors="coerce")
     if method == "shap":
-        data = raw.apply(pd.to_numeric, errors="coerce").to_numpy(dtype="float64")
+        data = shown.to_numpy(dtype="float64")
         keep("explain/shap_beeswarm", "shap_beeswarm", figures.shap_beeswarm(explanation, data))
     for label in extras["worst"]:
         position = explanation.values.index.get_loc(label)
         row = explanation.values.iloc[position]
         if method == "shap":
-            data = pd.to_numeric(raw.iloc[position], errors="coerce").to_numpy(dtype="float64")
+            data = shown.iloc[position].to_numpy(dtype="float64")
             fig = figures.shap_waterfall(row, explanation.base_value, data)
         else:
             title = f"{method.upper()} row {label}: prediction {extras['prediction'][label]:.4g}"
