@@ -55,3 +55,33 @@ def builtin_plugin_names() -> list[str]:
 def builtins_except(*keep: str) -> list[str]:
     """Every built-in plugin's name but `keep`: pass it as `disable=` to run only those."""
     return sorted(set(builtin_plugin_names()) - set(keep))
+
+
+def chromium_screenshot(url: str, png: Path, width: int, height: int, *extra: str) -> None:
+    """Render `url` in headless Chromium into `png` (flags that work on a closed network).
+
+    The caller checks the picture: Chromium's exit code says little in headless mode.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                f"--screenshot={png}",
+                f"--window-size={width},{height}",
+                *extra,
+                url,
+            ],
+            capture_output=True,
+            timeout=120,
+        )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from kerasplug import ConfigError, Trainer
-from tests.helpers import EXAMPLES, run_cli
+from tests.helpers import EXAMPLES, chromium_screenshot, run_cli
 
 
 @pytest.mark.hook("compute_metrics")
@@ -109,26 +108,7 @@ def test_report_renders_in_headless_chromium(explained_run, tmp_path):
     from matplotlib import image
 
     shot = tmp_path / "report.png"
-    subprocess.run(
-        [
-            "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            f"--screenshot={shot}",
-            "--window-size=1280,2000",
-            (explained_run.run_dir / "report.html").as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    chromium_screenshot((explained_run.run_dir / "report.html").as_uri(), shot, 1280, 2000)
     pixels = image.imread(shot)
     assert pixels.shape[:2] == (2000, 1280)
     assert pixels[..., :3].std() > 0.05, "the screenshot is blank"

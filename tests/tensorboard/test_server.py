@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import EXAMPLES, ROOT, run_cli
+from tests.helpers import EXAMPLES, ROOT, chromium_screenshot, run_cli
 from tests.tensorboard.conftest import IMAGE_TAG, NO_EXPLAIN, TB_FAST
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -155,27 +154,7 @@ def test_the_scalars_page_renders_in_headless_chromium(server, tmp_path):
     import matplotlib.image
 
     shot = tmp_path / "scalars.png"
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                "chromium",
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                f"--screenshot={shot}",
-                "--window-size=1280,900",
-                "--virtual-time-budget=15000",
-                server + "#timeseries",
-            ],
-            capture_output=True,
-            timeout=120,
-        )
+    chromium_screenshot(server + "#timeseries", shot, 1280, 900, "--virtual-time-budget=15000")
     pixels = matplotlib.image.imread(shot)[..., :3]
     assert pixels.shape[:2] == (900, 1280)
     colours = np.unique((pixels * 255).astype(np.uint8).reshape(-1, 3), axis=0)
