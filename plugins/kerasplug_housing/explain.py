@@ -32,6 +32,11 @@ def config_sections() -> dict[str, Any]:
             ),
             "kmeans": Option(20, int, "k-means background summary size for kernel SHAP", min=1),
             "lime_samples": Option(1000, int, "perturbed samples per LIME row", min=10),
+            "lime_discretize": Option(
+                False,
+                bool,
+                "LIME: quartile bins (LIME's default, slower) instead of slopes per std",
+            ),
             "lrp_epsilon": Option(1e-6, float, "epsilon of the LRP epsilon rule", min=0.0),
         }
     }

@@ -57,7 +57,12 @@ def explain_rows(
         from kerasplug_housing.explainers.lime_local import lime_values
 
         result = lime_values(
-            f, background, rows, samples=settings["lime_samples"], seed=settings["seed"]
+            f,
+            background,
+            rows,
+            samples=settings["lime_samples"],
+            discretize=settings["lime_discretize"],
+            seed=settings["seed"],
         )
         expanded = result.values
         extras.update(algorithm="lime", fit=result.fit)
