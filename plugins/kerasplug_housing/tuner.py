@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from typing import Any
 
 from kerasplug import ConfigError, Option, hookimpl
@@ -41,7 +42,11 @@ def config_sections() -> dict[str, Any]:
 
 
 class OracleStrategy:
-    """A `kerasplug.tuning.Strategy` that asks a Keras Tuner oracle for each trial's values."""
+    """A `kerasplug.tuning.Strategy` that asks a Keras Tuner oracle for each trial's values.
+
+    A distributed search serves `oracle` itself to its workers and decodes their trials with
+    `values()`; `propose()` and `report()` are for a search in one process.
+    """
 
     def __init__(self, oracle: Any, decode: dict[str, dict[str, Any]]) -> None:
         self.oracle = oracle
@@ -57,14 +62,20 @@ class OracleStrategy:
         self.trial = self.oracle.create_trial("kerasplug")
         if self.trial.status != "RUNNING":
             return None
-        values = dict(self.trial.hyperparameters.values)
+        return self.values(self.trial.hyperparameters.values)
+
+    def values(self, hp_values: Mapping[str, Any]) -> dict[str, Any]:
+        """The config values of an oracle trial's hyperparameter values (also a served oracle's).
+
+        Encoded choices are decoded; Hyperband's epoch budget becomes `train.epochs`.
+        """
         proposed = {
             key: self.decode[key].get(value, value) if key in self.decode else value
-            for key, value in values.items()
+            for key, value in hp_values.items()
             if not key.startswith("tuner/")
         }
-        if "tuner/epochs" in values:
-            proposed["train.epochs"] = int(values["tuner/epochs"])
+        if "tuner/epochs" in hp_values:
+            proposed["train.epochs"] = int(hp_values["tuner/epochs"])
         return proposed
 
     def report(self, values: dict[str, Any], loss: float | None) -> None:

@@ -7,6 +7,7 @@ each trial and hears back how it did; grid and random search are built in, and t
 Bayesian optimisation and Hyperband through Keras Tuner). Each trial runs as a normal `Trainer`
 run in `trials/trial-NNN/` of the tuning directory, which also gets `trials.csv`, `tuning.json`
 and `best.toml`, the best trial's complete config, ready for `kerasplug run`.
+`kerasplug.distributed_tuning` spreads the trials of a `Search` over several processes.
 
 Nothing heavy is imported here: the trials' `Trainer` imports TensorFlow when they run.
 """
@@ -39,6 +40,16 @@ MAXIMIZED = ("r2", "accuracy", "auc", "roc_auc", "f1", "precision", "recall")
 #: Metric parts a search may select on; the test rows must not influence the choice of model.
 SELECTABLE_PARTS = ("valid", "train")
 RANGE_KEYS = {"low", "high", "log", "step"}
+#: Why a search ended, in tuning.json's `stop_reason` and the last table's heading.
+EXHAUSTED = "the search space is exhausted"
+
+
+def trials_done(total: int) -> str:
+    return f"ran tune.trials = {total} trials"
+
+
+def budget_spent(seconds: float) -> str:
+    return f"the time budget of {seconds:g} s is spent"
 
 
 def options() -> dict[str, Option]:
@@ -202,7 +213,14 @@ def grid_points(space: Mapping[str, Dimension]) -> list[dict[str, Any]] | None:
 class Strategy(Protocol):
     """What a `tuning_strategy` hook returns: it proposes trials and hears their results.
 
-    Trials run one at a time: `propose()` is followed by exactly one `report()` of that trial.
+    In one process, trials run one at a time: `propose()` is followed by exactly one `report()`
+    of that trial. A distributed search (`kerasplug tune --chief`) proposes the next trial while
+    others still run, so several proposals may await their reports, which come in the order the
+    trials finish; each report carries the values of the trial it is about. A strategy that
+    wraps a Keras Tuner oracle exposes it as `oracle`, with `values(hp_values)` turning an
+    oracle trial's hyperparameter values into config values: a distributed search then serves
+    that oracle itself, which knows how to run trials concurrently. (Workers build the strategy
+    too, to decode trials, but only the chief's proposes.)
     """
 
     def propose(self) -> dict[str, Any] | None:
@@ -300,6 +318,7 @@ class TrialResult:
     stop_reason: str | None = None
     error: str | None = None
     run_dir: Path | None = None
+    worker: str | None = None  # the process that ran it, in a distributed search
     config: dict[str, Any] | None = field(default=None, repr=False)
     exception: KerasplugError | None = field(default=None, repr=False)
 
@@ -314,6 +333,7 @@ class TrialResult:
             "stop_reason": self.stop_reason,
             "error": self.error,
             "run_dir": str(self.run_dir) if self.run_dir else None,
+            "worker": self.worker,
         }
 
 
@@ -330,12 +350,17 @@ class TuningResult:
     stop_reason: str
 
 
-class _TimeBudget:
+class TimeBudget:
     """Stops the running trial's training once the search's time budget is spent."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, left: float | None = None) -> None:
+        """`seconds` of budget, of which `left` remain (all of them by default)."""
         self.seconds = seconds
-        self.deadline = time.monotonic() + seconds if seconds else None
+        self.deadline = time.monotonic() + (seconds if left is None else left) if seconds else None
+
+    def left(self) -> float | None:
+        """Seconds of the budget that remain, or None without a budget."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
 
     def spent(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
@@ -491,32 +516,44 @@ class Search:
     def _search(self) -> TuningResult:
         run = self.context
         budget = self.cfg["time_budget"]
-        clock = _TimeBudget(budget)
+        clock = TimeBudget(budget)
         total = self.cfg["trials"]
-        metric = f"{self.part}.{self.name}"
         run.echo(
             f"== tune: {self.cfg['method']} search, up to {total} trials"
             + (f" or {budget:g} s" if budget else "")
-            + f", {metric} ({self.mode}) over {', '.join(self.space)}"
+            + f", {self.part}.{self.name} ({self.mode}) over {', '.join(self.space)}"
         )
         self.pm.register_plugin(clock, "tune.budget")
         try:
-            stop_reason = f"ran tune.trials = {total} trials"
-            while len(self.trials) < total:
-                if clock.spent():
-                    stop_reason = f"the time budget of {budget:g} s is spent"
-                    break
-                values = self.strategy.propose()
-                if values is None:
-                    stop_reason = "the search space is exhausted"
-                    break
-                trial = self._run_trial(len(self.trials), values)
-                self.trials.append(trial)
-                self.strategy.report(values, trial.loss)
-                run.echo(self._progress_line(trial, total))
-                self._write_summary(stop_reason=None)
+            stop_reason = self._run_trials(clock)
         finally:
             self.pm.unregister_plugin("tune.budget")
+        return self._conclude(stop_reason)
+
+    def _run_trials(self, clock: TimeBudget) -> str:
+        """Run the trials one after another until the search ends; return why it ended."""
+        total = self.cfg["trials"]
+        while len(self.trials) < total:
+            if clock.spent():
+                return budget_spent(clock.seconds)
+            values = self.strategy.propose()
+            if values is None:
+                return EXHAUSTED
+            trial = self.run_trial(len(self.trials), values)
+            self.strategy.report(values, trial.loss)
+            self.record(trial)
+        return trials_done(total)
+
+    def record(self, trial: TrialResult) -> None:
+        """Keep a finished trial (in trial-number order), print its line, update the summary."""
+        self.trials.append(trial)
+        self.trials.sort(key=lambda t: t.number)
+        self.context.echo(self.progress_line(trial, self.cfg["trials"]))
+        self._write_summary(stop_reason=None)
+
+    def _conclude(self, stop_reason: str) -> TuningResult:
+        """Choose the best trial, write best.toml and the summary, print the table."""
+        run = self.context
         completed = [t for t in self.trials if t.status == "completed"]
         if not completed:
             self._write_summary(stop_reason)
@@ -530,10 +567,17 @@ class Search:
         self._write_summary(stop_reason, best)
         self._print_table(completed, best_config, stop_reason)
         return TuningResult(
-            run.dir.path, metric, self.mode, self.trials, best, best_config, stop_reason
+            run.dir.path,
+            f"{self.part}.{self.name}",
+            self.mode,
+            self.trials,
+            best,
+            best_config,
+            stop_reason,
         )
 
-    def _run_trial(self, number: int, values: dict[str, Any]) -> TrialResult:
+    def run_trial(self, number: int, values: dict[str, Any]) -> TrialResult:
+        """Run trial `number` with `values` in `trials/trial-NNN/` of the tuning directory."""
         name = f"trial-{number:03d}"
         run_dir = self.context.dir / f"trials/{name}"
         trial = TrialResult(number, name, values, "failed", run_dir=run_dir)
@@ -569,15 +613,17 @@ class Search:
 
     # --- output ---
 
-    def _progress_line(self, trial: TrialResult, total: int) -> str:
+    def progress_line(self, trial: TrialResult, total: int) -> str:
+        """The line printed when a trial ends."""
         head = f"trial {trial.number + 1:>3}/{total}"
         shown = "  ".join(f"{k}={_show(v)}" for k, v in trial.values.items())
+        where = f" on {trial.worker}" if trial.worker else ""
         if trial.status == "failed":
-            return f"{head}  failed      {shown}  ({trial.error})"
+            return f"{head}  failed      {shown}  ({trial.error}{where})"
         metric = f"{self.part}.{self.name}"
         return (
             f"{head}  {metric} {trial.value:<10.4g} {shown}  "
-            f"({trial.epochs} epochs, {trial.seconds:.1f}s)"
+            f"({trial.epochs} epochs, {trial.seconds:.1f}s{where})"
         )
 
     def _print_table(self, completed: list[TrialResult], best_config: Path, reason: str) -> None:
@@ -619,8 +665,20 @@ class Search:
         metric = f"{self.part}.{self.name}"
         table = io.StringIO()
         writer = csv.writer(table, lineterminator="\n")
+        # Only a distributed search says which process ran each trial.
+        workers = ["worker"] if any(t.worker for t in self.trials) else []
         writer.writerow(
-            ["trial", "status", metric, "seconds", "epochs", *keys, "stop_reason", "error"]
+            [
+                "trial",
+                "status",
+                metric,
+                "seconds",
+                "epochs",
+                *keys,
+                "stop_reason",
+                "error",
+                *workers,
+            ]
         )
         for t in self.trials:
             writer.writerow(
@@ -633,6 +691,7 @@ class Search:
                     *(_cell(t.values[k]) if k in t.values else "" for k in keys),
                     t.stop_reason or "",
                     t.error or "",
+                    *(t.worker or "" for _ in workers),
                 ]
             )
         run.dir.write_text("trials.csv", table.getvalue())
