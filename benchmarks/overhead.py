@@ -101,15 +101,18 @@ def bare_model(context):
     return model
 
 
-def bare_epoch_seconds(context, epochs: int) -> float:
+def bare_epoch_seconds(context, epochs: int, early_stopping: bool = True) -> float:
+    """Median seconds per epoch of a bare `model.fit` of the Trainer's network and rows.
+
+    It gets the Keras callbacks the plugins give the Trainer (e.g. a learning-rate schedule),
+    made anew, and Keras's EarlyStopping(restore_best_weights) where the Trainer has the
+    housing.stopping plugin (`early_stopping`); patience never ends the fit early.
+    """
     import keras
 
-    cfg = context.config
     model = bare_model(context)
     train, valid = context.parts["train"], context.parts["valid"]
-    stop = keras.callbacks.EarlyStopping(patience=epochs + 1, restore_best_weights=True)
-    # The Keras callbacks the plugins give the Trainer (e.g. a learning-rate schedule), anew.
-    plugin_callbacks = [
+    callbacks = [
         c
         for answer in context.pm.hook.training_callbacks(
             run=context, model=model, stage=context.stage
@@ -117,14 +120,18 @@ def bare_epoch_seconds(context, epochs: int) -> float:
         for c in answer or []
         if type(c).__name__ != "EpochTimer"
     ]
+    if early_stopping:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(patience=epochs + 1, restore_best_weights=True)
+        )
     timer = epoch_timer()
     model.fit(
         train.x.to_numpy(),
         train.y_fit,
         validation_data=(valid.x.to_numpy(), valid.y_fit),
         epochs=epochs,
-        batch_size=cfg["train"]["batch_size"],
-        callbacks=[timer, stop, *plugin_callbacks],
+        batch_size=context.config["train"]["batch_size"],
+        callbacks=[timer, *callbacks],
         verbose=0,
     )
     return timer.median()
