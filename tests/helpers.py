@@ -17,6 +17,9 @@ FAST = [
     "train.learning_rate=0.01",
     "model.hidden=[16]",
     "early_stopping.patience=3",
+    # The example refits a fresh network after early stopping; tests of other stages leave it
+    # out (tests/training/test_refit.py covers it).
+    "train.refit=false",
 ]
 
 #: FAST without the reporting plugins (exploration, TensorBoard, explanations), for tests of

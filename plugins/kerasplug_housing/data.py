@@ -5,6 +5,7 @@ user's `csv` and `parquet` files.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,10 +103,8 @@ def load_keras_boston(cache_dir: str = "") -> Any:
     return frame
 
 
-def read_table(path: str, kind: str) -> Any:
-    """Read a user's CSV or Parquet file with one-line errors for the common failures."""
-    import pandas as pd
-
+def table_file(path: str, kind: str) -> Path:
+    """The user's CSV or Parquet file `data.path`, checked to exist (and a CSV's header)."""
     if not path:
         raise DataError(f"data.source = {kind!r} needs data.path: set it to your file")
     file = Path(path)
@@ -113,6 +112,14 @@ def read_table(path: str, kind: str) -> Any:
         raise DataError(f"data file {path!r} does not exist; check data.path")
     if kind == "csv":
         check_csv_header(file)
+    return file
+
+
+def read_table(path: str, kind: str) -> Any:
+    """Read a user's CSV or Parquet file with one-line errors for the common failures."""
+    import pandas as pd
+
+    file = table_file(path, kind)
     try:
         frame = pd.read_csv(file) if kind == "csv" else pd.read_parquet(file)
     except pd.errors.EmptyDataError:
@@ -122,6 +129,51 @@ def read_table(path: str, kind: str) -> Any:
     if frame.empty:
         raise DataError(f"data file {path!r} has no rows")
     return frame
+
+
+def read_chunks(
+    path: str, kind: str, chunk_rows: int, columns: list[str] | None = None
+) -> Iterator[Any]:
+    """A user's CSV or Parquet file as DataFrames of at most `chunk_rows` rows, in file order.
+
+    Each chunk is indexed by its 0-based row numbers in the file. Only `columns` are read when
+    given, in that order. Memory holds one chunk at a time, never the whole table; a
+    failure part-way raises a one-line `DataError` naming the file and the row it reached.
+    """
+    import pandas as pd
+
+    file = table_file(path, kind)
+    start = 0
+    try:
+        for chunk in _chunks(file, kind, chunk_rows, columns):
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            start += len(chunk)
+            yield chunk
+    except pd.errors.EmptyDataError:
+        raise DataError(f"data file {path!r} is empty; give a table with a header row") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(
+            f"data file {path!r} could not be read as {kind} after row {start}: {reason}"
+        ) from None
+
+
+def _chunks(file: Path, kind: str, chunk_rows: int, columns: list[str] | None) -> Iterator[Any]:
+    import pandas as pd
+
+    if kind == "csv":
+        with pd.read_csv(file, chunksize=chunk_rows, usecols=columns) as reader:
+            for chunk in reader:
+                yield chunk if columns is None else chunk[columns]
+        return
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(file) as table:
+        if columns is None:  # pandas keeps a non-default index as extra columns; leave them out
+            index = (table.schema_arrow.pandas_metadata or {}).get("index_columns", [])
+            columns = [c for c in table.schema_arrow.names if c not in index]
+        for batch in table.iter_batches(batch_size=chunk_rows, columns=columns):
+            yield batch.to_pandas()
 
 
 def check_csv_header(file: Path) -> None:

@@ -20,6 +20,8 @@ def report(run: Any) -> None:
     from kerasplug_housing import figures
 
     history = pd.DataFrame(run.history)
+    if "stage" in history:
+        history = history[history["stage"] != "refit"]  # no validation curve to show
     if not history.empty:
         last = history[history["fold"] == history["fold"].max()]
         best = int(last.loc[last["val_loss"].idxmin(), "epoch"]) if "val_loss" in last else None

@@ -182,7 +182,8 @@ class StoppingPlugin:
                 cfg["start_from_epoch"],
                 cfg["restore_best_weights"],
             )
-            if cfg["enabled"]
+            # A refit trains for a fixed number of epochs, with no validation rows to watch.
+            if cfg["enabled"] and not run.refit
             else None
         )
 
@@ -195,7 +196,7 @@ class StoppingPlugin:
         loss = logs.get("loss")
         if cfg["stop_on_nan"] and loss is not None and not math.isfinite(loss):
             return f"the training loss is {loss} at epoch {epoch + 1}"
-        target = parse_target(cfg["stop_when"])
+        target = None if run.refit else parse_target(cfg["stop_when"])
         if target is not None:
             name, op, value = target
             if name not in logs:
@@ -213,9 +214,11 @@ class StoppingPlugin:
         return None
 
     @hookimpl
-    def after_fit(self, model: Any) -> None:
+    def after_fit(self, run: Any, model: Any) -> None:
         if self.stopper is not None:
             self.stopper.restore(model)
+            if self.stopper.restore_best_weights and self.stopper.best_weights is not None:
+                run.best_epoch = self.stopper.best_epoch + 1
 
     @hookimpl
     def checkpoint_state(self) -> dict[str, Any]:

@@ -11,7 +11,8 @@ Layout (each folder is one TensorBoard run):
 With K-fold, each fold gets its own `tensorboard/<fold>/` holding that fold's `train/`,
 `validation/`, learning rate, stage and HParams session, while `tensorboard/` keeps the
 run-level text, images and the HParams session with the mean metrics. Every stage of a split
-logs into the same folders with the epoch counted across stages, so curves stay continuous.
+logs into the same folders with the epoch counted across stages, so curves stay continuous;
+a refit (`train.refit`) logs into the split folder's `refit/`.
 
 No experiment summary (`hparams_config`) is written: the HParams dashboard infers the
 experiment from the sessions, which keeps a folder of several runs (tuning trials) comparable,
@@ -99,10 +100,11 @@ class TensorBoardPlugin:
         return run.dir / "tensorboard"
 
     def _split_dir(self, run: Any) -> Path:
-        """The current split's folder: the root for a holdout, `<root>/<fold>` for K-fold."""
-        if len(run.splits) > 1:
-            return self._root(run) / run.split.name
-        return self._root(run)
+        """The current split's folder: the root for a holdout, `<root>/<fold>` for K-fold;
+        its `refit/` while a fresh network is refitted (`train.refit`), whose epochs count
+        from 1 again."""
+        folder = self._root(run) / run.split.name if len(run.splits) > 1 else self._root(run)
+        return folder / "refit" if run.refit else folder
 
     def _writer(self, path: Path) -> Any:
         import tensorflow as tf
@@ -183,7 +185,7 @@ class TensorBoardPlugin:
             f"{stage.epochs} epochs, learning rate {stage.learning_rate}",
             run.epoch,
         )
-        if run.epoch != 0:
+        if run.epoch != 0 or run.refit:
             return
         if run.fold == 0:
             lines: list[str] = []

@@ -52,6 +52,11 @@ class RunContext:
     history: list[dict[str, Any]] = field(default_factory=list)
     stop_reason: str | None = None
     stop_epoch: int | None = None
+    # The epoch (1-based) whose weights the trained network kept, when a plugin records it
+    # (early stopping that restores the best weights); None: the last epoch.
+    best_epoch: int | None = None
+    # True while the core refits a fresh network on the training and validation rows.
+    refit: bool = False
     # True when the run continues an interrupted one (`--resume`) from its last checkpoint.
     resumed: bool = False
     # Extra `model.fit` keyword arguments (e.g. `class_weight`) that `before_fit`

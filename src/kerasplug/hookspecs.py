@@ -413,6 +413,37 @@ def before_fit(run, model, stage):
     """
 
 
+@hookspec(firstresult=True)
+def training_data(run, part, batch_size):
+    """Called right before each stage's `model.fit()` for a `tf.data.Dataset` to fit on.
+
+    It lets a plugin feed Keras from a stream (a table larger than memory) instead of the rows
+    in memory. Asked after `before_fit` for `"train"`, then for `"valid"` when the split has
+    validation rows. Without an answer the core fits on the preprocessed arrays
+    `run.parts[part].x` and `.y_fit`, as always; evaluation, predictions and explanations use
+    `run.parts` either way. Keras iterates the dataset afresh every epoch; give it a known
+    length so that Keras knows where an epoch ends. Stops at the first non-None result.
+
+    Args:
+        run: the run context (`run.pipeline` and `run.target_transform` are fitted).
+        part: `"train"` or `"valid"`.
+        batch_size: the global batch size (`train.batch_size` times the replicas).
+
+    Returns:
+        A `tf.data.Dataset` of finite `(x, y)` batches with `x` shaped like `run.parts[part].x`
+        (float32) and `y` like `.y_fit`, in batches of `batch_size`; `None` to use the rows
+        in memory.
+
+    Example:
+        @hookimpl
+        def training_data(run, part, batch_size):
+            if part == "train":
+                rows = run.parts["train"]
+                dataset = tf.data.Dataset.from_tensor_slices((rows.x.to_numpy(), rows.y_fit))
+                return dataset.shuffle(10_000).batch(batch_size).prefetch(2)
+    """
+
+
 @hookspec
 def on_epoch_end(run, epoch, logs, stage):
     """Called at the end of every epoch with the epoch's logs.
@@ -499,6 +530,31 @@ def after_fit(run, model, history, stage):
         @hookimpl
         def after_fit(history):
             print(len(history.epoch), "epochs")
+    """
+
+
+@hookspec(firstresult=True)
+def refit_epochs(run):
+    """Called after a split's stages, before it is evaluated: whether to refit, and how long.
+
+    A positive answer makes the core train a fresh network on the split's training and
+    validation rows together for that many epochs (preprocessing refitted on those rows too;
+    the test rows stay unseen) and evaluate that network instead. During the refit
+    `run.refit` is true and there is no `"valid"` part, so nothing can stop early on it; no
+    checkpoints are taken (an interrupted refit starts again on `--resume`). Only asked when
+    the split has validation rows. Stops at the first non-None result.
+
+    Args:
+        run: the run context, after the last stage (`run.best_epoch` is the epoch whose
+            weights the trained network kept, when a plugin recorded it).
+
+    Returns:
+        The number of epochs to refit for; `None` (or 0) to keep the trained network.
+
+    Example:
+        @hookimpl
+        def refit_epochs(run):
+            return run.best_epoch or run.epoch
     """
 
 

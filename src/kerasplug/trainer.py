@@ -2,7 +2,8 @@
 
     config → load_data → explore_data → make_splits → for each split:
         preprocessing_steps (fit on train rows) → target_transformer → build_model →
-        for each stage: freeze_layers → compile_options → training_callbacks → fit →
+        for each stage: freeze_layers → compile_options → training_callbacks →
+            before_fit → training_data → fit →
         compute_metrics
     → artifacts → explain → report → after_run
 
@@ -373,7 +374,38 @@ class Trainer:
             self._fit_stage(stage, number)
             if run.stop_reason is not None:
                 break
+        epochs = self.pm.hook.refit_epochs(run=run) if len(split.valid) else None
+        if epochs:
+            return self._refit(index, split, int(epochs))
         return self._evaluate()
+
+    def _refit(self, index: int, split: Split, epochs: int) -> dict[str, Any]:
+        """Train a fresh network on the training and validation rows together, evaluate it.
+
+        The result keeps the first fit's epochs and stop reason (what early stopping found)
+        and adds `refit`: the epochs and rows of the network that is evaluated and saved.
+        """
+        import numpy as np
+
+        run = self.context
+        found = {"epochs": run.epoch, "stop_reason": run.stop_reason, "stop_epoch": run.stop_epoch}
+        best = run.best_epoch
+        merged = Split(split.name, np.concatenate([split.train, split.valid]), [], split.test)
+        run.echo(
+            f"== refit: a fresh network on the {len(merged.train)} training and validation "
+            f"rows for {epochs} epochs"
+        )
+        run.refit = True
+        try:
+            self._build_split(index, merged)
+            self._fit_stage(Stage("refit", epochs), len(self._stages()), checkpoints=False)
+        finally:
+            run.refit = False
+        result = self._evaluate()
+        result["refit"] = {"epochs": run.epoch, "rows": len(merged.train), "best_epoch": best}
+        result.update(found)
+        run.stop_reason, run.stop_epoch = found["stop_reason"], found["stop_epoch"]
+        return result
 
     def _resumed_stage(self, fold: int) -> int:
         """The stage the checkpoint was taken in, if it belongs to this fold; else 0."""
@@ -386,7 +418,7 @@ class Trainer:
 
         run = self.context
         run.split, run.fold = split, index
-        run.stop_reason = run.stop_epoch = None
+        run.stop_reason = run.stop_epoch = run.best_epoch = None
         run.epoch = 0
         keras.utils.set_random_seed(run.config["run"]["seed"] + index)
         self._preprocess(split)
@@ -457,17 +489,9 @@ class Trainer:
             )
 
     def _encode_target(self, y: Any) -> Any:
-        import numpy as np
+        return encode_target(y, self.context.task, self.context.target_transform)
 
-        run = self.context
-        if run.task != "regression":
-            return run.target_transform.transform(y.astype(object)).astype("int32")
-        y = y.astype("float64").reshape(-1, 1)
-        if run.target_transform is not None:
-            y = run.target_transform.transform(y)
-        return np.asarray(y, dtype="float32").ravel()
-
-    def _fit_stage(self, stage: Stage, number: int) -> None:
+    def _fit_stage(self, stage: Stage, number: int, checkpoints: bool = True) -> None:
         from kerasplug.bridge import make_bridge
 
         run = self.context
@@ -500,27 +524,23 @@ class Trainer:
             )
         )
         callbacks.append(make_bridge(run))
-        callbacks.append(
-            checkpoint.make_saver(
-                lambda: self._save_checkpoint(number, stage_start),
-                run.config["run"]["checkpoint_seconds"],
+        if checkpoints:
+            callbacks.append(
+                checkpoint.make_saver(
+                    lambda: self._save_checkpoint(number, stage_start),
+                    run.config["run"]["checkpoint_seconds"],
+                )
             )
-        )
         run.fit_options = {}
         hook.before_fit(run=run, model=model, stage=stage)
         if resumed is not None:
             self._restore_plugin_states(resumed.plugins)
-        train = run.parts["train"]
-        valid = run.parts.get("valid")
         # A checkpoint taken at a stopping epoch resumes with nothing left to train.
         end = run.epoch if run.stop_reason is not None else stage_start + stage.epochs
         history = model.fit(
-            train.x.to_numpy(),
-            train.y_fit,
-            validation_data=(valid.x.to_numpy(), valid.y_fit) if valid else None,
+            **self._fit_data(),
             epochs=end,
             initial_epoch=run.epoch,
-            batch_size=run.config["train"]["batch_size"] * distribution.replicas(run.strategy),
             callbacks=callbacks,
             verbose=0,
             **run.fit_options,
@@ -531,6 +551,26 @@ class Trainer:
         if run.stop_reason is not None:
             run.echo(f"stopped after epoch {run.stop_epoch}: {run.stop_reason}")
         hook.after_fit(run=run, model=model, history=history, stage=stage)
+
+    def _fit_data(self) -> dict[str, Any]:
+        """The data arguments of `model.fit`: datasets that plugins stream, else the arrays."""
+        run = self.context
+        hook = self.pm.hook
+        batch_size = run.config["train"]["batch_size"] * distribution.replicas(run.strategy)
+        train, valid = run.parts["train"], run.parts.get("valid")
+        streamed = hook.training_data(run=run, part="train", batch_size=batch_size)
+        if streamed is None:
+            data = {"x": train.x.to_numpy(), "y": train.y_fit, "batch_size": batch_size}
+        else:
+            data = {"x": streamed, "shuffle": False}  # the dataset orders its own rows
+        if valid is not None:
+            streamed = hook.training_data(run=run, part="valid", batch_size=batch_size)
+            if streamed is None:
+                data["validation_data"] = (valid.x.to_numpy(), valid.y_fit)
+                data["validation_batch_size"] = batch_size
+            else:
+                data["validation_data"] = streamed
+        return data
 
     def _save_checkpoint(self, stage: int, stage_start: int) -> None:
         """Checkpoint the epoch just finished, with each plugin's `checkpoint_state`."""
@@ -623,6 +663,8 @@ class Trainer:
         summary["epochs"] = last["epochs"]
         summary["stop_reason"] = last["stop_reason"]
         summary["stop_epoch"] = last["stop_epoch"]
+        if "refit" in last:
+            summary["refit"] = last["refit"]
         return summary
 
     def _save_artifacts(self) -> None:
@@ -730,6 +772,22 @@ def preprocess_rows(pipeline: Any, raw: Any, what: str, fix: str) -> Any:
             f"{what} have missing or infinite values in {cols[:5]} after preprocessing; {fix}"
         )
     return pd.DataFrame(values, index=x.index, columns=[str(c) for c in x.columns])
+
+
+def encode_target(y: Any, task: str, target_transform: Any) -> Any:
+    """True targets (a numpy array) as the network trains on them.
+
+    Regression: float32 through the fitted target transform, if any. Classification: int32
+    class codes from the fitted label encoder (`target_transform`).
+    """
+    import numpy as np
+
+    if task != "regression":
+        return target_transform.transform(y.astype(object)).astype("int32")
+    y = y.astype("float64").reshape(-1, 1)
+    if target_transform is not None:
+        y = target_transform.transform(y)
+    return np.asarray(y, dtype="float32").ravel()
 
 
 def predict_values(model: Any, x: Any, task: str, target_transform: Any) -> Any:

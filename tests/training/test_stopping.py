@@ -93,7 +93,8 @@ def test_a_missing_monitored_value_names_the_available_logs():
 
 
 class FakeRun:
-    """Just what the stopping plugin reads: the config, the model and the epoch counter."""
+    """Just what the stopping plugin reads: the config, the model, the epoch counter and
+    whether this is a refit."""
 
     def __init__(self, **stopping):
         options = StoppingPlugin().config_sections()["early_stopping"]
@@ -101,6 +102,7 @@ class FakeRun:
         self.config["early_stopping"].update(stopping)
         self.model = tiny_model()
         self.epoch = 0
+        self.refit = False
 
 
 def stop_reasons(logs_per_epoch, **stopping):
