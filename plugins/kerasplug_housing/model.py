@@ -168,8 +168,10 @@ def per_member(fn: Any) -> Any:
     import keras
 
     def call(y_true: Any, y_pred: Any) -> Any:
-        # Keras does not broadcast an (n,) target against (n, members); an (n, 1) one it does.
-        return fn(keras.ops.reshape(keras.ops.cast(y_true, y_pred.dtype), (-1, 1)), y_pred)
+        # One target column per member: Keras's crossentropies refuse an (n, 1) target against
+        # an (n, members) output, and no loss broadcasts an (n,) one.
+        y = keras.ops.reshape(keras.ops.cast(y_true, y_pred.dtype), (-1, 1))
+        return fn(keras.ops.broadcast_to(y, keras.ops.shape(y_pred)), y_pred)
 
     return call
 

@@ -67,13 +67,15 @@ def kfold_ensemble_run(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def binary_run(tmp_path_factory):
-    """A binary target derived from Boston, balanced class weights and a cosine schedule."""
+    """A binary target derived from Boston, a 2-member ensemble, balanced class weights and
+    a cosine schedule."""
     return train(
         tmp_path_factory,
         "binary",
         [
             "data.target=expensive",
             "data.task=binary",
+            "model.ensemble=2",
             "train.class_weight=balanced",
             "train.schedule=cosine",
             "model.optimizer=adamw",

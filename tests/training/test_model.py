@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from kerasplug_housing.model import averaging_view, build_mlp, make_loss, make_optimizer
+from kerasplug_housing.model import (
+    averaging_view,
+    build_mlp,
+    make_loss,
+    make_optimizer,
+    per_member,
+)
 from kerasplug_housing.training import balanced_weights, cosine_rate
 
 from kerasplug.artifacts import load_model
@@ -133,3 +139,17 @@ def test_classification_end_to_end_reports_accuracy_f1_and_roc_auc(binary_run):
     assert set(predictions["y_pred"]) <= {"no", "yes"} and "p_yes" in predictions
     config = (binary_run.run_dir / "config.toml").read_text()
     assert 'class_weight = "balanced"' in config and "steps_per_execution = 2" in config
+
+
+def test_an_ensemble_loss_gives_every_member_the_target():
+    import keras
+
+    y_true = np.array([0.0, 1.0], dtype="float32")
+    y_pred = np.array([[0.2, 0.3, 0.4], [0.9, 0.6, 0.7]], dtype="float32")
+    for loss in (keras.losses.BinaryCrossentropy(), keras.losses.MeanSquaredError()):
+        got = np.asarray(per_member(loss.call)(y_true, y_pred))
+        expected = [
+            np.mean([float(loss(y_true[i : i + 1], y_pred[i : i + 1, m])) for m in range(3)])
+            for i in range(2)
+        ]
+        np.testing.assert_allclose(got, expected, rtol=1e-5)
