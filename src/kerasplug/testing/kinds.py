@@ -56,6 +56,12 @@ def _strategy(value: Any) -> bool:
     return isinstance(value, tf.distribute.Strategy)
 
 
+def _dataset(value: Any) -> bool:
+    import tensorflow as tf
+
+    return isinstance(value, tf.data.Dataset)
+
+
 def _model(value: Any) -> bool:
     import keras
 
@@ -93,6 +99,11 @@ KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
         lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v),
     ),
     "training_callbacks": ("a list of keras.callbacks.Callback", _callbacks),
+    "training_data": ("a tf.data.Dataset", _dataset),
+    "refit_epochs": (
+        "a whole number of epochs (int, 0 for none)",
+        lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0,
+    ),
     "should_stop": ("a str, the reason to stop", lambda v: isinstance(v, str)),
     "extract_features": ("a pandas.DataFrame", _frame),
     "compute_metrics": ("a dict of metric name (str) to number", _metrics),
