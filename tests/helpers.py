@@ -19,7 +19,7 @@ FAST = [
     "early_stopping.patience=3",
     # The example refits a fresh network after early stopping; tests of other stages leave it
     # out (tests/training/test_refit.py covers it).
-    "train.refit=false",
+    "early_stopping.refit=false",
 ]
 
 #: FAST without the reporting plugins (exploration, TensorBoard, explanations), for tests of

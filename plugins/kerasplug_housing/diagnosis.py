@@ -109,7 +109,7 @@ def diagnose(history: Sequence[dict[str, Any]], settings: dict[str, float]) -> d
 
 def diagnose_run(history: Sequence[dict[str, Any]], settings: dict[str, float]) -> dict[str, Any]:
     """One diagnosis per fold; with several folds the most common verdict leads."""
-    # A refit (`train.refit`) has no validation rows: the curves judged are the first fit's.
+    # A refit (`early_stopping.refit`) has no validation rows: the first fit's curves are judged.
     history = [h for h in history if h.get("stage") != "refit"]
     folds = sorted({h.get("fold", 0) for h in history})
     results = [diagnose([h for h in history if h.get("fold", 0) == f], settings) for f in folds]

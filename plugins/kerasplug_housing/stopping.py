@@ -149,6 +149,12 @@ class StoppingPlugin:
                     0, int, "epochs to wait before watching the monitored value", min=0
                 ),
                 "restore_best_weights": Option(True, bool, "end with the best epoch's weights"),
+                "refit": Option(
+                    False,
+                    bool,
+                    "then train a fresh network on the training and validation rows for the "
+                    "best epoch count scaled by the added rows",
+                ),
                 "stop_on_nan": Option(True, bool, "stop when the training loss is NaN or inf"),
                 "max_seconds": Option(
                     0.0, float, "time budget of each split's training (0: none)", min=0.0
@@ -162,6 +168,22 @@ class StoppingPlugin:
     @hookimpl
     def configure(self, config: dict[str, Any]) -> None:
         parse_target(config["early_stopping"]["stop_when"])
+        if config["early_stopping"]["refit"] and config.get("stages"):
+            raise ConfigError(
+                "early_stopping.refit does not combine with [[stages]] (a refit is one fresh "
+                "stage); remove one of them"
+            )
+
+    @hookimpl
+    def refit_epochs(self, run: Any) -> int | None:
+        """The best epoch count, scaled by how many rows the validation part adds: the same
+        number of passes over more rows (more steps), as in the refit that chose it."""
+        cfg = run.config["early_stopping"]
+        if not (cfg["refit"] and cfg["enabled"]):
+            return None
+        best = run.best_epoch or run.epoch
+        n_train, n_valid = len(run.split.train), len(run.split.valid)
+        return max(1, math.ceil(best * (n_train + n_valid) / n_train))
 
     @hookimpl
     def before_fit(self, run: Any) -> None:

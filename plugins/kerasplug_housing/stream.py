@@ -298,10 +298,10 @@ class StreamPlugin:
                 f"data.stream = true assigns rows to parts by a hash of the row number, but "
                 f"split.time_column = {split['time_column']!r}; set split.time_column = ''"
             )
-        if config.get("train", {}).get("refit"):
+        if config.get("early_stopping", {}).get("refit"):
             raise ConfigError(
                 "data.stream = true holds only a sample of the validation rows, so it cannot "
-                "refit on them; set train.refit = false"
+                "refit on them; set early_stopping.refit = false"
             )
         if config.get("preprocess", {}).get("outliers") == "drop":
             raise ConfigError(

@@ -12,7 +12,7 @@ With K-fold, each fold gets its own `tensorboard/<fold>/` holding that fold's `t
 `validation/`, learning rate, stage and HParams session, while `tensorboard/` keeps the
 run-level text, images and the HParams session with the mean metrics. Every stage of a split
 logs into the same folders with the epoch counted across stages, so curves stay continuous;
-a refit (`train.refit`) logs into the split folder's `refit/`.
+a refit (`early_stopping.refit`) logs into the split folder's `refit/`.
 
 No experiment summary (`hparams_config`) is written: the HParams dashboard infers the
 experiment from the sessions, which keeps a folder of several runs (tuning trials) comparable,
@@ -101,7 +101,7 @@ class TensorBoardPlugin:
 
     def _split_dir(self, run: Any) -> Path:
         """The current split's folder: the root for a holdout, `<root>/<fold>` for K-fold;
-        its `refit/` while a fresh network is refitted (`train.refit`), whose epochs count
+        its `refit/` while a fresh network is refitted (`early_stopping.refit`), whose epochs count
         from 1 again."""
         folder = self._root(run) / run.split.name if len(run.splits) > 1 else self._root(run)
         return folder / "refit" if run.refit else folder

@@ -2,10 +2,7 @@
 
 Schedules are plain Keras callbacks (`ReduceLROnPlateau`, a cosine `LearningRateScheduler`)
 returned by `training_callbacks`; each stage gets fresh ones that start from its own rate.
-Class weights reach `model.fit` through `run.fit_options`. `train.refit` answers
-`refit_epochs`: once early stopping has found how many epochs suit the training rows, a fresh
-network learns from the training and validation rows together for that many epochs, scaled by
-how many more rows there are (the same number of passes per row would underuse them).
+Class weights reach `model.fit` through `run.fit_options`.
 """
 
 from __future__ import annotations
@@ -13,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from kerasplug import ConfigError, Option, hookimpl
+from kerasplug import Option, hookimpl
 
 SCHEDULES = ("none", "plateau", "cosine")
 
@@ -23,12 +20,6 @@ def config_sections() -> dict[str, Any]:
     return {
         "train": {
             "schedule": Option("none", str, "learning-rate schedule", choices=SCHEDULES),
-            "refit": Option(
-                False,
-                bool,
-                "after early stopping, train a fresh network on the training and validation "
-                "rows for the best epoch count scaled by the added rows",
-            ),
             "plateau_monitor": Option(
                 "val_loss", str, "log that 'plateau' watches (falls back to 'loss' without valid)"
             ),
@@ -101,21 +92,3 @@ def training_callbacks(run: Any, stage: Any) -> list[Any]:
 def before_fit(run: Any) -> None:
     if run.task != "regression" and run.config["train"]["class_weight"] == "balanced":
         run.fit_options["class_weight"] = balanced_weights(run.parts["train"].y_fit)
-
-
-@hookimpl
-def configure(config: dict[str, Any]) -> None:
-    if config["train"]["refit"] and config.get("stages"):
-        raise ConfigError(
-            "train.refit does not combine with [[stages]] (a refit is one fresh stage); "
-            "remove one of them"
-        )
-
-
-@hookimpl
-def refit_epochs(run: Any) -> int | None:
-    if not run.config["train"]["refit"]:
-        return None
-    best = run.best_epoch or run.epoch
-    n_train, n_valid = len(run.split.train), len(run.split.valid)
-    return max(1, math.ceil(best * (n_train + n_valid) / n_train))

@@ -178,7 +178,7 @@ def test_csv_and_parquet_chunks_carry_their_row_numbers_in_the_file(small):
         ({"split": {"folds": 5}}, "split.folds = 0"),
         ({"split": {"time_column": "year"}}, "split.time_column = ''"),
         ({"preprocess": {"outliers": "drop"}}, "preprocess.outliers"),
-        ({"train": {"refit": True}}, "train.refit = false"),
+        ({"early_stopping": {"refit": True}}, "early_stopping.refit = false"),
     ],
     ids=["not-a-file", "k-fold", "time-order", "outlier-rows-dropped", "refit"],
 )

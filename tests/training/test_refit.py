@@ -1,4 +1,4 @@
-"""`train.refit` and the `refit_epochs` hook: a fresh network on training + validation rows."""
+"""`early_stopping.refit` and the `refit_epochs` hook: a fresh network on all fitting rows."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def refit_run(tmp_path_factory):
     return run(
         tmp,
         [
-            "train.refit=true",
+            "early_stopping.refit=true",
             "train.epochs=12",
             "early_stopping.patience=2",
             "early_stopping.min_delta=1e9",
@@ -110,8 +110,10 @@ def test_a_plugin_answering_refit_epochs_gets_a_refit_of_that_length(tmp_path):
 
 
 def test_refit_with_stages_is_a_one_line_config_error(tmp_path):
-    with pytest.raises(ConfigError, match=r"train\.refit does not combine with \[\[stages\]\]"):
+    with pytest.raises(
+        ConfigError, match=r"early_stopping\.refit does not combine with \[\[stages\]\]"
+    ):
         run(
             tmp_path,
-            ["train.refit=true", 'stages=[{name="a", epochs=1}, {name="b", epochs=1}]'],
+            ["early_stopping.refit=true", 'stages=[{name="a", epochs=1}, {name="b", epochs=1}]'],
         )

@@ -1,0 +1,137 @@
+"""A quick screen of MLP options on Boston, in plain Keras: which ones to try in the workflow.
+
+The full quality benchmark (benchmarks/quality.py) takes about half an hour per configuration
+on two cores; this screen trains one network per fold (no ensemble) on 5 folds x 2 repeats
+with the example's architecture (128-128-64, ReLU, dropout 0.1, L2 1e-4, Adam 1e-3, batch 32,
+plateau schedule, early stopping with patience 20 on 20% of the training rows, standardised
+inputs and target) and changes one thing at a time:
+
+- `clip`: inputs clipped to mean ± 3 std of the training rows;
+- `log`: CRIM, LSTAT and DIS replaced by log1p of themselves;
+- `refit`: after early stopping, a fresh network trained on training + validation rows for
+  the best epoch count x 1.25 (the added rows), as `early_stopping.refit` does.
+
+Run: python benchmarks/mlp_screen.py [--variants base refit ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _results import write_section
+
+VARIANTS = ("base", "clip", "log", "refit", "log+refit")
+LOG_COLUMNS = ("CRIM", "LSTAT", "DIS")
+
+
+def network(width: int, seed: int):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    layers = [keras.Input((width,))]
+    for units in (128, 128, 64):
+        layers.append(
+            keras.layers.Dense(
+                units, activation="relu", kernel_regularizer=keras.regularizers.l2(1e-4)
+            )
+        )
+        layers.append(keras.layers.Dropout(0.1))
+    model = keras.Sequential([*layers, keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    return model
+
+
+def fit(x, y, valid, seed: int, epochs: int | None = None):
+    """Early-stopped on `valid` (returns the best epoch), or `epochs` long without it."""
+    import keras
+    import numpy as np
+
+    model = network(x.shape[1], seed)
+    watch = "loss" if valid is None else "val_loss"
+    callbacks = [keras.callbacks.ReduceLROnPlateau(monitor=watch, factor=0.5, patience=10)]
+    if valid is None:
+        model.fit(x, y, epochs=epochs, batch_size=32, verbose=0, callbacks=callbacks)
+        return model, epochs
+    callbacks.append(keras.callbacks.EarlyStopping(patience=20, restore_best_weights=True))
+    history = model.fit(
+        x, y, validation_data=valid, epochs=300, batch_size=32, verbose=0, callbacks=callbacks
+    )
+    return model, int(np.argmin(history.history["val_loss"])) + 1
+
+
+def fold_rmse(variant: str, frame, target: str, train, test, seed: int) -> float:
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    x_all = frame.drop(columns=[target]).copy()
+    y_all = frame[target].to_numpy(dtype="float64")
+    if "log" in variant:
+        for column in LOG_COLUMNS:
+            x_all[column] = np.log1p(x_all[column])
+    x_all = x_all.to_numpy(dtype="float64")
+    fit_rows, valid_rows = train_test_split(train, test_size=0.2, random_state=seed)
+    if "clip" in variant:
+        mean, std = x_all[fit_rows].mean(0), x_all[fit_rows].std(0)
+        x_all = np.clip(x_all, mean - 3 * std, mean + 3 * std)
+    scale_x = StandardScaler().fit(x_all[fit_rows])
+    scale_y = StandardScaler().fit(y_all[fit_rows].reshape(-1, 1))
+
+    def xs(rows):
+        return scale_x.transform(x_all[rows]).astype("float32")
+
+    def ys(rows):
+        return scale_y.transform(y_all[rows].reshape(-1, 1)).ravel().astype("float32")
+
+    model, best = fit(xs(fit_rows), ys(fit_rows), (xs(valid_rows), ys(valid_rows)), seed)
+    if "refit" in variant:
+        both = np.concatenate([fit_rows, valid_rows])
+        epochs = int(np.ceil(best * len(both) / len(fit_rows)))
+        model, _ = fit(xs(both), ys(both), None, seed, epochs=epochs)
+    raw = np.asarray(model(xs(test), training=False)).reshape(-1, 1)
+    pred = scale_y.inverse_transform(raw).ravel()
+    return float(np.sqrt(np.mean((pred - y_all[test]) ** 2)))
+
+
+def main() -> None:
+    import numpy as np
+    from kerasplug_housing.data import load_boston_frame
+    from sklearn.model_selection import RepeatedKFold
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    args = parser.parse_args()
+    frame = load_boston_frame()
+    folds = list(RepeatedKFold(n_splits=5, n_repeats=2, random_state=42).split(frame))
+    rows = []
+    for variant in args.variants:
+        scores = [
+            fold_rmse(variant, frame, "MEDV", train, test, seed)
+            for seed, (train, test) in enumerate(folds)
+        ]
+        rows.append((variant, scores))
+        print(f"{variant}: RMSE {np.mean(scores):.3f} ± {np.std(scores):.2f}", flush=True)
+    base = dict(rows).get("base")
+    lines = ["| variant | RMSE mean ± std | vs base (paired mean diff) |", "| --- | --- | --- |"]
+    for variant, scores in rows:
+        diff = f"{np.mean(np.subtract(scores, base)):+.3f}" if base else ""
+        lines.append(f"| {variant} | {np.mean(scores):.3f} ± {np.std(scores):.2f} | {diff} |")
+    body = (
+        "Boston, 5 folds x 2 repeats (the same folds for every variant), one network per fold "
+        "(no ensemble); see the script's docstring for the fixed settings.\n\n" + "\n".join(lines)
+    )
+    command = "python benchmarks/mlp_screen.py" + (
+        f" --variants {' '.join(args.variants)}" if args.variants != list(VARIANTS) else ""
+    )
+    write_section("MLP option screen (Boston)", command, body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
