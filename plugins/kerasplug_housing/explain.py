@@ -31,7 +31,7 @@ def config_sections() -> dict[str, Any]:
                 15, int, "widest input for the permutation explainer; wider: kernel SHAP", min=0
             ),
             "kmeans": Option(20, int, "k-means background summary size for kernel SHAP", min=1),
-            "lime_samples": Option(1000, int, "perturbed samples per LIME row", min=10),
+            "lime_samples": Option(500, int, "perturbed samples per LIME row", min=10),
             "lime_discretize": Option(
                 False,
                 bool,

@@ -201,3 +201,21 @@ def test_lime_with_quartile_bins_finds_the_driving_feature():
     # Quartile-discretised local fits of a linear function are poor for some rows (LIME's own
     # R²), good for others: the score is reported, not assumed.
     assert (fit["score"] <= 1).all() and fit["score"].max() > 0.5
+
+
+def test_limes_local_ridge_in_numpy_equals_scikit_learns():
+    from kerasplug_housing.explainers.lime_local import WeightedRidge
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(300, 7))
+    y = x @ rng.normal(size=7) + rng.normal(scale=0.5, size=300) + 3.0
+    w = rng.uniform(0.01, 1.0, size=300)
+    ours = WeightedRidge(alpha=1.0).fit(x, y, sample_weight=w)
+    theirs = Ridge(alpha=1.0).fit(x, y, sample_weight=w)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-8, atol=1e-10)
+    assert ours.intercept_ == pytest.approx(theirs.intercept_, rel=1e-8)
+    np.testing.assert_allclose(ours.predict(x[:5]), theirs.predict(x[:5]), rtol=1e-8)
+    assert ours.score(x, y, sample_weight=w) == pytest.approx(
+        theirs.score(x, y, sample_weight=w), rel=1e-8
+    )
