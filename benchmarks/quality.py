@@ -129,7 +129,9 @@ def benchmark(dataset: str, folds: int, repeats: int, extra: list[str]) -> dict[
         preds = run.predictions
         seed = run.config["run"]["seed"]
         label = f"kerasplug ({CONFIGS[dataset].name})"
-        results: dict[str, Any] = {label: {"folds": [], "seconds": seconds}}
+        results: dict[str, Any] = {
+            label: {"folds": [], "seconds": seconds, "config": describe(run.config)}
+        }
         for fold in range(len(run.splits)):
             test = preds[(preds["fold"] == fold) & (preds["split"] == "test")]
             results[label]["folds"].append(scores(test["y_true"], test["y_pred"], log))
@@ -154,6 +156,25 @@ def benchmark(dataset: str, folds: int, repeats: int, extra: list[str]) -> dict[
             )
         results[name]["seconds"] /= len(run.splits)
     return results
+
+
+def describe(config: dict[str, Any]) -> str:
+    """The workflow's settings that decide its quality, in one line."""
+    model, train, stop = config["model"], config["train"], config["early_stopping"]
+    prep = config["preprocess"]
+    parts = [
+        f"MLP {'-'.join(map(str, model['hidden']))} ({model['activation']}, dropout "
+        f"{model['dropout']}, L2 {model['l2']:g})",
+        f"ensemble of {model['ensemble']}" if model.get("ensemble", 1) > 1 else "one network",
+        f"{model.get('optimizer', 'adam')} lr {train['learning_rate']:g}, batch "
+        f"{train['batch_size']}, schedule "
+        f"{train['schedule']}",
+        f"early stopping patience {stop['patience']}",
+        "then a refit on training + validation rows" if stop.get("refit") else "no refit",
+        f"log features {prep['log']}" if prep.get("log") else "no log features",
+        f"outliers {prep['outliers']} ({prep['outlier_rule']})",
+    ]
+    return "; ".join(parts)
 
 
 def table(results: dict[str, Any], log: bool) -> tuple[str, float]:
@@ -184,11 +205,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=("boston", "ames", "all"), default="all")
     parser.add_argument("--quick", action="store_true", help="2 folds x 1 repeat (a smoke run)")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of the 5 folds")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override the config"
     )
     args = parser.parse_args()
-    folds, repeats = (2, 1) if args.quick else (5, 3)
+    folds, repeats = (2, 1) if args.quick else (5, args.repeats)
     datasets = ("boston", "ames") if args.dataset == "all" else (args.dataset,)
     command = "python " + " ".join(shlex.quote(a) for a in ["benchmarks/quality.py", *sys.argv[1:]])
     for dataset in datasets:
@@ -196,7 +218,10 @@ def main() -> None:
         text, _ = table(results, log=dataset == "ames")
         print(f"\n{dataset}: {folds} folds x {repeats} repeats\n{text}", flush=True)
         if not args.quick:
-            note = f"{folds} folds x {repeats} repeats, the same folds for every model."
+            note = (
+                f"{folds} folds x {repeats} repeats, the same folds for every model. The "
+                f"workflow: {next(iter(results.values()))['config']}."
+            )
             extra = f" Config overrides: `{' '.join(args.set)}`." if args.set else ""
             write_section(f"Quality: {dataset}", command, f"{note}{extra}\n\n{text}")
 

@@ -25,6 +25,7 @@ QUICK = [
     "train.batch_size=128",
     "model.hidden=[8]",
     "train.verbose=0",
+    "early_stopping.refit=false",
 ]
 
 
