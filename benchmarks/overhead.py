@@ -73,6 +73,7 @@ def trainer_epoch_seconds(epochs: int, tmp: Path, rep: int) -> tuple[float, obje
             f"train.epochs={epochs}",
             "train.verbose=0",
             f"early_stopping.patience={epochs + 1}",
+            "early_stopping.refit=false",  # the bare fit has no refit to compare with
             # Reporting plugins add no per-epoch work except TensorBoard's own Keras callback,
             # which the bare fit would need too; leave them out of both.
             "tensorboard.enabled=false",
