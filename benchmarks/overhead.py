@@ -43,9 +43,12 @@ def epoch_timer():
         def on_train_end(self, logs=None):
             self.starts.append(time.perf_counter())
 
+        def gaps(self) -> list[float]:
+            """Seconds of every epoch but the first (tf.function tracing)."""
+            return [b - a for a, b in zip(self.starts[1:-1], self.starts[2:], strict=True)]
+
         def median(self) -> float:
-            gaps = [b - a for a, b in zip(self.starts[1:-1], self.starts[2:], strict=True)]
-            return statistics.median(gaps)
+            return statistics.median(self.gaps())
 
     return EpochTimer()
 
@@ -103,7 +106,12 @@ def bare_model(context):
 
 
 def bare_epoch_seconds(context, epochs: int, early_stopping: bool = True) -> float:
-    """Median seconds per epoch of a bare `model.fit` of the Trainer's network and rows.
+    """Median seconds per epoch of a bare `model.fit` of the Trainer's network and rows."""
+    return statistics.median(bare_epoch_gaps(context, epochs, early_stopping))
+
+
+def bare_epoch_gaps(context, epochs: int, early_stopping: bool = True) -> list[float]:
+    """Seconds of each epoch but the first of a bare `model.fit` of the Trainer's network.
 
     It gets the Keras callbacks the plugins give the Trainer (e.g. a learning-rate schedule),
     made anew, and Keras's EarlyStopping(restore_best_weights) where the Trainer has the
@@ -135,7 +143,7 @@ def bare_epoch_seconds(context, epochs: int, early_stopping: bool = True) -> flo
         callbacks=[timer, *callbacks],
         verbose=0,
     )
-    return timer.median()
+    return timer.gaps()
 
 
 def builtin_names() -> list[str]:
