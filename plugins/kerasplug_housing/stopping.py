@@ -168,7 +168,13 @@ class StoppingPlugin:
     @hookimpl
     def configure(self, config: dict[str, Any]) -> None:
         parse_target(config["early_stopping"]["stop_when"])
-        if config["early_stopping"]["refit"] and config.get("stages"):
+        cfg = config["early_stopping"]
+        if cfg["refit"] and not cfg["enabled"]:
+            raise ConfigError(
+                "early_stopping.refit needs early stopping to find the epoch count; set "
+                "early_stopping.enabled = true or early_stopping.refit = false"
+            )
+        if cfg["refit"] and config.get("stages"):
             raise ConfigError(
                 "early_stopping.refit does not combine with [[stages]] (a refit is one fresh "
                 "stage); remove one of them"

@@ -117,3 +117,8 @@ def test_refit_with_stages_is_a_one_line_config_error(tmp_path):
             tmp_path,
             ["early_stopping.refit=true", 'stages=[{name="a", epochs=1}, {name="b", epochs=1}]'],
         )
+
+
+def test_refit_without_early_stopping_is_a_one_line_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"early_stopping\.refit needs early stopping"):
+        run(tmp_path, ["early_stopping.refit=true", "early_stopping.enabled=false"])
