@@ -16,6 +16,8 @@ from typing import Any
 from kerasplug import ConfigError, Option, Split, Step, hookimpl
 
 SCALERS = ("standard", "robust", "minmax", "none")
+#: Feature scalings: the target's, and quantiles mapped onto a normal distribution.
+FEATURE_SCALERS = (*SCALERS[:-1], "quantile", "none")
 OUTLIER_ACTIONS = ("none", "clip", "flag", "drop")
 SELECTION_METHODS = ("filter", "rfe", "lasso", "tree")
 PREPROCESSING_JSON = "preprocessing.json"
@@ -114,7 +116,12 @@ def options() -> dict[str, Option]:
         "importance_threshold": Option(
             1.0, float, "tree selection keeps importances >= this times the mean", min=0.0
         ),
-        "scaling": Option("standard", str, "feature scaling", choices=SCALERS),
+        "scaling": Option(
+            "standard",
+            str,
+            "feature scaling ('quantile': each feature's training quantiles onto a normal)",
+            choices=FEATURE_SCALERS,
+        ),
         "target_scaling": Option(
             "standard",
             str,
@@ -127,9 +134,13 @@ def options() -> dict[str, Option]:
     }
 
 
-def make_scaler(kind: str) -> Any:
+def make_scaler(kind: str, seed: int | None = None) -> Any:
     from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
+    if kind == "quantile":
+        from kerasplug_housing.transformers import NormalQuantiles
+
+        return NormalQuantiles(random_state=seed)
     return {"standard": StandardScaler, "robust": RobustScaler, "minmax": MinMaxScaler}[kind]()
 
 
@@ -177,7 +188,7 @@ def build_steps(cfg: dict[str, Any], seed: int) -> list[Step]:
         )
         steps.append(Step("select", selector, order=600))
     if cfg["scaling"] != "none":
-        steps.append(Step("scale", make_scaler(cfg["scaling"]), order=700))
+        steps.append(Step("scale", make_scaler(cfg["scaling"], seed), order=700))
     return steps
 
 

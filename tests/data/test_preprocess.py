@@ -237,3 +237,31 @@ def test_drop_action_removes_outlier_training_rows_only(tmp_path):
     assert 3 not in spy.fitted[0]["train"] and len(spy.fitted[0]["train"]) == 59
     assert {70, 90} <= set(result.predictions["row"])
     assert ames_run_json(result.run_dir)["dropped_training_rows"] == 1
+
+
+def test_quantile_scaling_maps_training_quantiles_to_a_normal_and_clamps_new_values(tmp_path):
+    import warnings
+
+    from kerasplug.artifacts import save_preprocessing
+    from kerasplug.rundir import RunDir
+
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"skewed": rng.lognormal(sigma=1.5, size=200), "flat": rng.uniform(size=200)})
+    pipe = pipeline(scaling="quantile", select=[], outliers="none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 150 rows, fewer than the 1000 quantiles: no warning
+        out = pipe.fit_transform(x.iloc[:150])
+    for column in out:
+        assert abs(out[column].median()) < 0.05
+        assert 0.9 < out[column].std() < 1.3
+    assert abs(out["skewed"].skew()) < 0.1 < x["skewed"].skew()
+    # Beyond the training range a value maps to the nearest end: no extrapolation.
+    beyond = pipe.transform(pd.DataFrame({"skewed": [1e9], "flat": [-7.0]}))
+    assert beyond["skewed"].iloc[0] == pytest.approx(out["skewed"].max())
+    assert beyond["flat"].iloc[0] == pytest.approx(out["flat"].min())
+    # It is saved and safely reloaded with the plugin's trusted types.
+    save_preprocessing(RunDir(tmp_path), {"pipeline": pipe})
+    state = load_preprocessing(tmp_path / "preprocessing.skops", t.TRUSTED_TYPES)
+    pd.testing.assert_frame_equal(
+        state["pipeline"].transform(x.iloc[150:]), pipe.transform(x.iloc[150:])
+    )
