@@ -39,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _results import write_section
+from kerasplug_housing import REPORTING_PLUGINS
 
 HELD_OUT = (
     "Crawfor",
@@ -56,19 +57,7 @@ TARGET = "log_price"
 #: The held-out group's split: 80% test, then 35% of the rest for validation (~60 train rows).
 FEW = ["split.test_size=0.8", "split.valid_size=0.35"]
 #: Exploration, explanation and reporting plugins: irrelevant to RMSE, and they cost time.
-QUIET = [
-    "housing.eda",
-    "housing.tensorboard",
-    "housing.diagnosis",
-    "housing.plots",
-    "housing.explain",
-    "housing.shap",
-    "housing.lime",
-    "housing.lrp",
-    "housing.agreement",
-    "housing.report_html",
-    "housing.preprocess",
-]
+QUIET = ["housing.eda", *REPORTING_PLUGINS, "housing.preprocess"]
 
 
 def tables(folder: Path) -> tuple[Path, Path]:

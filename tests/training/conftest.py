@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from kerasplug_housing import REPORTING_PLUGINS
 
 from kerasplug import hookimpl
 from tests.helpers import EXAMPLES, FAST
 
 #: Plugins that explain and report; these tests do not need their (slow) output.
-REPORTING = (
-    "housing.eda",
-    "housing.explain",
-    "housing.shap",
-    "housing.lime",
-    "housing.lrp",
-    "housing.agreement",
-    "housing.diagnosis",
-    "housing.plots",
-    "housing.report_html",
-    "housing.tensorboard",
-)
+REPORTING = ("housing.eda", *REPORTING_PLUGINS)
 
 
 class ExpensiveHouses:

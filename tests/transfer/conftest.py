@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from kerasplug_housing import REPORTING_PLUGINS
 
 from kerasplug import Trainer, hookimpl
 
@@ -28,18 +29,7 @@ STAGED = {
     ],
 }
 #: Exploration, explanation and reporting plugins: not what these tests are about, and slow.
-QUIET = [
-    "housing.eda",
-    "housing.tensorboard",
-    "housing.diagnosis",
-    "housing.plots",
-    "housing.explain",
-    "housing.shap",
-    "housing.lime",
-    "housing.lrp",
-    "housing.agreement",
-    "housing.report_html",
-]
+QUIET = ["housing.eda", *REPORTING_PLUGINS]
 
 
 class Recorder:
