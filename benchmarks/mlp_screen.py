@@ -9,9 +9,16 @@ inputs and target) and changes one thing at a time:
 - `clip`: inputs clipped to mean ± 3 std of the training rows;
 - `log`: CRIM, LSTAT and DIS replaced by log1p of themselves;
 - `refit`: after early stopping, a fresh network trained on training + validation rows for
-  the best epoch count x 1.25 (the added rows), as `early_stopping.refit` does.
+  the best epoch count x 1.25 (the added rows), as `early_stopping.refit` does;
+- `quantile`: inputs mapped to a normal distribution by their training quantiles
+  (scikit-learn's QuantileTransformer) instead of standardised;
+- `logy`: the network learns log(MEDV), standardised;
+- `b16`: batch 16; `wide`: 256-256-128; `w512`: 512-512-256; `d2` / `d3`: dropout 0.2 / 0.3;
+  `l2e5`: L2 1e-5; `huber`: Huber loss; `gelu` / `swish`: that activation instead of ReLU.
 
-Run: python benchmarks/mlp_screen.py [--variants base refit ...]
+A variant joins options with `+` (`log+refit+quantile`).
+
+Run: python benchmarks/mlp_screen.py [--variants base refit log+refit+quantile ...]
 """
 
 from __future__ import annotations
@@ -27,40 +34,51 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import write_section
 
 VARIANTS = ("base", "clip", "log", "refit", "log+refit")
+OPTIONS = ("base", "clip", "log", "refit", "quantile", "logy", "b16", "wide", "d2", "huber")
+OPTIONS += ("gelu", "swish", "w512", "d3", "l2e5")
 LOG_COLUMNS = ("CRIM", "LSTAT", "DIS")
 
 
-def network(width: int, seed: int):
+def network(width: int, seed: int, options: set[str]):
     import keras
 
     keras.utils.set_random_seed(seed)
+    activation = next((a for a in ("gelu", "swish") if a in options), "relu")
+    dropout = 0.3 if "d3" in options else 0.2 if "d2" in options else 0.1
+    hidden = (128, 128, 64)
+    if "wide" in options:
+        hidden = (256, 256, 128)
+    if "w512" in options:
+        hidden = (512, 512, 256)
+    l2 = 1e-5 if "l2e5" in options else 1e-4
     layers = [keras.Input((width,))]
-    for units in (128, 128, 64):
+    for units in hidden:
         layers.append(
             keras.layers.Dense(
-                units, activation="relu", kernel_regularizer=keras.regularizers.l2(1e-4)
+                units, activation=activation, kernel_regularizer=keras.regularizers.l2(l2)
             )
         )
-        layers.append(keras.layers.Dropout(0.1))
+        layers.append(keras.layers.Dropout(dropout))
     model = keras.Sequential([*layers, keras.layers.Dense(1)])
-    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    model.compile(keras.optimizers.Adam(1e-3), "huber" if "huber" in options else "mse")
     return model
 
 
-def fit(x, y, valid, seed: int, epochs: int | None = None):
+def fit(x, y, valid, seed: int, options: set[str], epochs: int | None = None):
     """Early-stopped on `valid` (returns the best epoch), or `epochs` long without it."""
     import keras
     import numpy as np
 
-    model = network(x.shape[1], seed)
+    model = network(x.shape[1], seed, options)
+    batch = 16 if "b16" in options else 32
     watch = "loss" if valid is None else "val_loss"
     callbacks = [keras.callbacks.ReduceLROnPlateau(monitor=watch, factor=0.5, patience=10)]
     if valid is None:
-        model.fit(x, y, epochs=epochs, batch_size=32, verbose=0, callbacks=callbacks)
+        model.fit(x, y, epochs=epochs, batch_size=batch, verbose=0, callbacks=callbacks)
         return model, epochs
     callbacks.append(keras.callbacks.EarlyStopping(patience=20, restore_best_weights=True))
     history = model.fit(
-        x, y, validation_data=valid, epochs=300, batch_size=32, verbose=0, callbacks=callbacks
+        x, y, validation_data=valid, epochs=300, batch_size=batch, verbose=0, callbacks=callbacks
     )
     return model, int(np.argmin(history.history["val_loss"])) + 1
 
@@ -68,34 +86,44 @@ def fit(x, y, valid, seed: int, epochs: int | None = None):
 def fold_rmse(variant: str, frame, target: str, train, test, seed: int) -> float:
     import numpy as np
     from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import QuantileTransformer, StandardScaler
 
+    options = set(variant.split("+"))
     x_all = frame.drop(columns=[target]).copy()
     y_all = frame[target].to_numpy(dtype="float64")
-    if "log" in variant:
+    if "log" in options:
         for column in LOG_COLUMNS:
             x_all[column] = np.log1p(x_all[column])
     x_all = x_all.to_numpy(dtype="float64")
     fit_rows, valid_rows = train_test_split(train, test_size=0.2, random_state=seed)
-    if "clip" in variant:
+    if "clip" in options:
         mean, std = x_all[fit_rows].mean(0), x_all[fit_rows].std(0)
         x_all = np.clip(x_all, mean - 3 * std, mean + 3 * std)
-    scale_x = StandardScaler().fit(x_all[fit_rows])
-    scale_y = StandardScaler().fit(y_all[fit_rows].reshape(-1, 1))
+    if "quantile" in options:
+        scale_x = QuantileTransformer(
+            n_quantiles=min(1000, len(fit_rows)), output_distribution="normal", random_state=seed
+        ).fit(x_all[fit_rows])
+    else:
+        scale_x = StandardScaler().fit(x_all[fit_rows])
+    y_fit = np.log(y_all) if "logy" in options else y_all
+    scale_y = StandardScaler().fit(y_fit[fit_rows].reshape(-1, 1))
 
     def xs(rows):
         return scale_x.transform(x_all[rows]).astype("float32")
 
     def ys(rows):
-        return scale_y.transform(y_all[rows].reshape(-1, 1)).ravel().astype("float32")
+        return scale_y.transform(y_fit[rows].reshape(-1, 1)).ravel().astype("float32")
 
-    model, best = fit(xs(fit_rows), ys(fit_rows), (xs(valid_rows), ys(valid_rows)), seed)
-    if "refit" in variant:
+    valid = (xs(valid_rows), ys(valid_rows))
+    model, best = fit(xs(fit_rows), ys(fit_rows), valid, seed, options)
+    if "refit" in options:
         both = np.concatenate([fit_rows, valid_rows])
         epochs = int(np.ceil(best * len(both) / len(fit_rows)))
-        model, _ = fit(xs(both), ys(both), None, seed, epochs=epochs)
+        model, _ = fit(xs(both), ys(both), None, seed, options, epochs=epochs)
     raw = np.asarray(model(xs(test), training=False)).reshape(-1, 1)
     pred = scale_y.inverse_transform(raw).ravel()
+    if "logy" in options:
+        pred = np.exp(pred)
     return float(np.sqrt(np.mean((pred - y_all[test]) ** 2)))
 
 
@@ -105,8 +133,13 @@ def main() -> None:
     from sklearn.model_selection import RepeatedKFold
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
+    parser.add_argument("--title", default="MLP option screen (Boston)")
     args = parser.parse_args()
+    for variant in args.variants:
+        unknown = set(variant.split("+")) - set(OPTIONS)
+        if unknown:
+            parser.error(f"unknown option {sorted(unknown)[0]!r} in {variant!r}; known: {OPTIONS}")
     frame = load_boston_frame()
     folds = list(RepeatedKFold(n_splits=5, n_repeats=2, random_state=42).split(frame))
     rows = []
@@ -117,10 +150,13 @@ def main() -> None:
         ]
         rows.append((variant, scores))
         print(f"{variant}: RMSE {np.mean(scores):.3f} ± {np.std(scores):.2f}", flush=True)
-    base = dict(rows).get("base")
-    lines = ["| variant | RMSE mean ± std | vs base (paired mean diff) |", "| --- | --- | --- |"]
+    first, base = rows[0]
+    lines = [
+        f"| variant | RMSE mean ± std | vs {first} (paired mean diff) |",
+        "| --- | --- | --- |",
+    ]
     for variant, scores in rows:
-        diff = f"{np.mean(np.subtract(scores, base)):+.3f}" if base else ""
+        diff = f"{np.mean(np.subtract(scores, base)):+.3f}"
         lines.append(f"| {variant} | {np.mean(scores):.3f} ± {np.std(scores):.2f} | {diff} |")
     body = (
         "Boston, 5 folds x 2 repeats (the same folds for every variant), one network per fold "
@@ -129,7 +165,9 @@ def main() -> None:
     command = "python benchmarks/mlp_screen.py" + (
         f" --variants {' '.join(args.variants)}" if args.variants != list(VARIANTS) else ""
     )
-    write_section("MLP option screen (Boston)", command, body)
+    if args.title != parser.get_default("title"):
+        command += f" --title {args.title!r}"
+    write_section(args.title, command, body)
     print(body)
 
 

@@ -9,6 +9,7 @@ RMSE of log price. Every figure is computed here from the predictions, by the sa
     python benchmarks/quality.py                  # Boston and Ames, 5 x 3 folds
     python benchmarks/quality.py --dataset boston
     python benchmarks/quality.py --quick          # 2 folds x 1 repeat, a smoke run
+    python benchmarks/quality.py --dataset ames --repeats 1 --no-record --set model.ensemble=3
 
 Scikit-learn's models see a minimal preprocessing fitted inside each fold: numeric gaps get the
 median, text is ordinally encoded (one-hot for LinearRegression), and for Ames they are fitted
@@ -36,18 +37,6 @@ CONFIGS = {
     "boston": ROOT / "examples/housing/boston.toml",
     "ames": ROOT / "examples/housing/ames.toml",
 }
-#: Reporting and explaining plugins: they do not change a prediction, only the time taken.
-REPORTING = (
-    "housing.explain",
-    "housing.shap",
-    "housing.lime",
-    "housing.lrp",
-    "housing.agreement",
-    "housing.diagnosis",
-    "housing.plots",
-    "housing.report_html",
-    "housing.tensorboard",
-)
 
 
 def scores(y_true: Any, y_pred: Any, log: bool) -> dict[str, float]:
@@ -99,6 +88,8 @@ def preprocessor(x: Any, one_hot: bool) -> Any:
 
 
 def run_workflow(config: Path, overrides: list[str], out: Path) -> tuple[Any, float]:
+    from kerasplug_housing import REPORTING_PLUGINS
+
     from kerasplug import Trainer
 
     with open(os.devnull, "w") as quiet:
@@ -107,7 +98,7 @@ def run_workflow(config: Path, overrides: list[str], out: Path) -> tuple[Any, fl
             overrides=overrides,
             run_dir=out,
             third_party=False,
-            disable=REPORTING,
+            disable=REPORTING_PLUGINS,
             out=quiet,
         )
         start = time.perf_counter()
@@ -211,6 +202,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=("boston", "ames", "all"), default="all")
     parser.add_argument("--quick", action="store_true", help="2 folds x 1 repeat (a smoke run)")
+    parser.add_argument(
+        "--no-record", action="store_true", help="print the table, leave RESULTS.md alone"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="repeats of the 5 folds")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override the config"
@@ -223,7 +217,7 @@ def main() -> None:
         results = benchmark(dataset, folds, repeats, args.set)
         text, _ = table(results, log=dataset == "ames")
         print(f"\n{dataset}: {folds} folds x {repeats} repeats\n{text}", flush=True)
-        if not args.quick:
+        if not (args.quick or args.no_record):
             note = (
                 f"{folds} folds x {repeats} repeats, the same folds for every model. The "
                 f"workflow: {next(iter(results.values()))['config']}."
