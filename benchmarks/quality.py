@@ -160,8 +160,9 @@ def describe(config: dict[str, Any]) -> str:
     model, train, stop = config["model"], config["train"], config["early_stopping"]
     prep = config["preprocess"]
     parts = [
-        f"MLP {'-'.join(map(str, model['hidden']))} ({model['activation']}, dropout "
-        f"{model['dropout']}, L2 {model['l2']:g})",
+        f"{'wide & deep ' if model.get('linear') else ''}MLP "
+        f"{'-'.join(map(str, model['hidden']))} ({model['activation']}, dropout "
+        f"{model['dropout']}, L2 {model['l2']:g}, {model.get('loss', 'auto')} loss)",
         f"ensemble of {model['ensemble']}" if model.get("ensemble", 1) > 1 else "one network",
         f"{model.get('optimizer', 'adam')} lr {train['learning_rate']:g}, batch "
         f"{train['batch_size']}, schedule "
@@ -169,7 +170,7 @@ def describe(config: dict[str, Any]) -> str:
         f"early stopping patience {stop['patience']}",
         "then a refit on training + validation rows" if stop.get("refit") else "no refit",
         f"log features {prep['log']}" if prep.get("log") else "no log features",
-        f"outliers {prep['outliers']} ({prep['outlier_rule']})",
+        f"outliers {prep['outliers']} ({prep['outlier_rule']}), {prep['scaling']} scaling",
     ]
     return "; ".join(parts)
 

@@ -51,6 +51,12 @@ def config_sections() -> dict[str, Any]:
             "ensemble": Option(
                 1, int, "members trained side by side from different seeds, averaged", min=1
             ),
+            "linear": Option(
+                False,
+                bool,
+                "wide & deep: a linear map of the inputs is added to the output layer's "
+                "(pre-activation), so the network learns what a linear model misses",
+            ),
         },
         "train": {
             "steps_per_execution": Option(
@@ -60,10 +66,12 @@ def config_sections() -> dict[str, Any]:
     }
 
 
+def _regularizer(keras: Any, cfg: dict[str, Any]) -> Any:
+    return keras.regularizers.L1L2(l1=cfg["l1"], l2=cfg["l2"]) if cfg["l1"] or cfg["l2"] else None
+
+
 def _tower(keras: Any, inputs: Any, cfg: dict[str, Any], prefix: str) -> Any:
-    regularizer = (
-        keras.regularizers.L1L2(l1=cfg["l1"], l2=cfg["l2"]) if cfg["l1"] or cfg["l2"] else None
-    )
+    regularizer = _regularizer(keras, cfg)
     x = inputs
     for i, units in enumerate(cfg["hidden"], start=1):
         x = keras.layers.Dense(
@@ -80,12 +88,22 @@ def _tower(keras: Any, inputs: Any, cfg: dict[str, Any], prefix: str) -> Any:
     return x
 
 
-def _head(keras: Any, x: Any, task: str, n_classes: int, name: str) -> Any:
-    if task == "regression":
-        return keras.layers.Dense(1, name=name)(x)
-    if task == "binary":
-        return keras.layers.Dense(1, activation="sigmoid", name=name)(x)
-    return keras.layers.Dense(n_classes, activation="softmax", name=name)(x)
+def _head(
+    keras: Any, x: Any, task: str, n_classes: int, name: str, cfg: dict[str, Any], inputs: Any
+) -> Any:
+    units = n_classes if task == "multiclass" else 1
+    activation = {"regression": None, "binary": "sigmoid"}.get(task, "softmax")
+    if not cfg.get("linear"):
+        return keras.layers.Dense(units, activation=activation, name=name)(x)
+    # Wide & deep: the tower's output plus a linear map of the inputs, then the activation.
+    deep = keras.layers.Dense(units, name=f"{name}_deep")(x)
+    wide = keras.layers.Dense(
+        units, kernel_regularizer=_regularizer(keras, cfg), name=f"{name}_linear"
+    )(inputs)
+    if activation is None:
+        return keras.layers.Add(name=name)([deep, wide])
+    summed = keras.layers.Add(name=f"{name}_logit")([deep, wide])
+    return keras.layers.Activation(activation, name=name)(summed)
 
 
 def build_mlp(n_features: int, task: str, n_classes: int, cfg: dict[str, Any]) -> Any:
@@ -95,17 +113,18 @@ def build_mlp(n_features: int, task: str, n_classes: int, cfg: dict[str, Any]) -
     inputs = keras.Input(shape=(n_features,), name="features")
     members = cfg["ensemble"]
     if members == 1:
-        outputs = _head(keras, _tower(keras, inputs, cfg, ""), task, n_classes, "output")
+        tower = _tower(keras, inputs, cfg, "")
+        outputs = _head(keras, tower, task, n_classes, "output", cfg, inputs)
         return keras.Model(inputs, outputs, name="mlp")
     if task == "multiclass":
         raise ConfigError(
             f"model.ensemble = {members} supports regression and binary targets only; "
             "set model.ensemble = 1 for a multiclass target"
         )
-    heads = [
-        _head(keras, _tower(keras, inputs, cfg, f"m{m}_"), task, n_classes, f"m{m}_output")
-        for m in range(1, members + 1)
-    ]
+    heads = []
+    for m in range(1, members + 1):
+        tower = _tower(keras, inputs, cfg, f"m{m}_")
+        heads.append(_head(keras, tower, task, n_classes, f"m{m}_output", cfg, inputs))
     outputs = keras.layers.Concatenate(name=MEMBERS)(heads)
     return keras.Model(inputs, outputs, name=f"mlp_ensemble_{members}")
 
