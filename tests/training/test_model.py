@@ -160,7 +160,8 @@ def test_linear_adds_a_linear_map_of_the_inputs_before_the_output_activation(tas
     import keras
     from kerasplug_housing.explainers.lrp import UnsupportedModel, chain
 
-    model = build_mlp(5, task, 0, {**CFG, "linear": True, "batch_norm": False})
+    cfg = {**CFG, "linear": True, "batch_norm": False, "activation": "relu"}
+    model = build_mlp(5, task, 0, cfg)
     x = np.random.default_rng(0).normal(size=(7, 5)).astype("float32")
     deep = keras.Model(model.input, model.get_layer("output_deep").output)
     kernel, bias = model.get_layer("output_linear").get_weights()
@@ -169,7 +170,7 @@ def test_linear_adds_a_linear_map_of_the_inputs_before_the_output_activation(tas
     np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, rtol=1e-5)
     assert model.get_layer("output_linear").kernel_regularizer.l2 == pytest.approx(1e-4)
     # Layer-wise relevance propagation walks a chain of layers; it refuses this graph plainly.
-    with pytest.raises(UnsupportedModel):
+    with pytest.raises(UnsupportedModel, match="wide & deep"):
         chain(model)
     members = build_mlp(5, task, 0, {**CFG, "linear": True, "ensemble": 2})
     assert {"m1_output_linear", "m2_output_linear"} <= {layer.name for layer in members.layers}

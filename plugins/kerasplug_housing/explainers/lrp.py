@@ -78,6 +78,11 @@ def chain(model: Any, *, logit: bool = False) -> list[Any]:
             gamma, beta, mean, var = (np.asarray(w, dtype="float64") for w in _bn(layer))
             scale = gamma / np.sqrt(var + layer.epsilon)
             steps.append(Affine(scale, beta - mean * scale))
+        elif isinstance(layer, keras.layers.Add):
+            raise UnsupportedModel(
+                f"layer {layer.name!r} adds branches (a wide & deep network: model.linear); LRP "
+                "here follows a single chain of Dense layers"
+            )
         else:
             raise UnsupportedModel(f"layer {layer.name!r} ({kind}) is not Dense/ReLU/BN/Dropout")
     return steps
