@@ -14,7 +14,9 @@ inputs and target) and changes one thing at a time:
   (scikit-learn's QuantileTransformer) instead of standardised;
 - `logy`: the network learns log(MEDV), standardised;
 - `b16`: batch 16; `wide`: 256-256-128; `w512`: 512-512-256; `d2` / `d3`: dropout 0.2 / 0.3;
-  `l2e5`: L2 1e-5; `huber`: Huber loss; `gelu` / `swish`: that activation instead of ReLU.
+  `l2e5`: L2 1e-5; `huber`: Huber loss; `gelu` / `swish`: that activation instead of ReLU;
+- `ple`: piecewise-linear encoding (Gorishniy et al., 2022): every input also enters as 8
+  pieces between its training quantiles, each clipped to [0, 1], beside its scaled value.
 
 A variant joins options with `+` (`log+refit+quantile`).
 
@@ -24,6 +26,7 @@ Run: python benchmarks/mlp_screen.py [--variants base refit log+refit+quantile .
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -35,7 +38,7 @@ from _results import write_section
 
 VARIANTS = ("base", "clip", "log", "refit", "log+refit")
 OPTIONS = ("base", "clip", "log", "refit", "quantile", "logy", "b16", "wide", "d2", "huber")
-OPTIONS += ("gelu", "swish", "w512", "d3", "l2e5")
+OPTIONS += ("gelu", "swish", "w512", "d3", "l2e5", "ple")
 LOG_COLUMNS = ("CRIM", "LSTAT", "DIS")
 
 
@@ -83,6 +86,26 @@ def fit(x, y, valid, seed: int, options: set[str], epochs: int | None = None):
     return model, int(np.argmin(history.history["val_loss"])) + 1
 
 
+def quantile_pieces(x, bins: int):
+    """Piecewise-linear encoding fitted on `x`: a function of rows giving every column's pieces
+    between its quantiles, each (x - left) / (right - left) clipped to [0, 1]."""
+    import numpy as np
+
+    lefts, widths, columns = [], [], []
+    for j in range(x.shape[1]):
+        edges = np.unique(np.quantile(x[:, j], np.linspace(0, 1, bins + 1)))
+        for left, right in itertools.pairwise(edges):
+            columns.append(j)
+            lefts.append(left)
+            widths.append(right - left)
+    lefts, widths = np.array(lefts), np.array(widths)
+
+    def encode(rows):
+        return np.clip((rows[:, columns] - lefts) / widths, 0.0, 1.0)
+
+    return encode
+
+
 def fold_rmse(variant: str, frame, target: str, train, test, seed: int) -> float:
     import numpy as np
     from sklearn.model_selection import train_test_split
@@ -108,8 +131,13 @@ def fold_rmse(variant: str, frame, target: str, train, test, seed: int) -> float
     y_fit = np.log(y_all) if "logy" in options else y_all
     scale_y = StandardScaler().fit(y_fit[fit_rows].reshape(-1, 1))
 
+    pieces = quantile_pieces(x_all[fit_rows], 8) if "ple" in options else None
+
     def xs(rows):
-        return scale_x.transform(x_all[rows]).astype("float32")
+        scaled = scale_x.transform(x_all[rows]).astype("float32")
+        if pieces is None:
+            return scaled
+        return np.hstack([scaled, pieces(x_all[rows])]).astype("float32")
 
     def ys(rows):
         return scale_y.transform(y_fit[rows].reshape(-1, 1)).ravel().astype("float32")
