@@ -1,13 +1,17 @@
-"""Write a benchmark's section of benchmarks/RESULTS.md (replacing its previous figures)."""
+"""Write a benchmark's section of benchmarks/RESULTS.md (replacing its previous figures).
+
+Set KERASPLUG_RESULTS to another file to keep a trial run's figures out of RESULTS.md.
+"""
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 from datetime import date
 from pathlib import Path
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+RESULTS = Path(os.environ.get("KERASPLUG_RESULTS") or Path(__file__).with_name("RESULTS.md"))
 HEADER = (
     "# Benchmark results\n\nEach section is written by the command it names; rerun it to refresh.\n"
 )
