@@ -55,7 +55,7 @@ def config_sections() -> dict[str, Any]:
                 False,
                 bool,
                 "wide & deep: a linear map of the inputs is added to the output layer's "
-                "(pre-activation), so the network learns what a linear model misses",
+                "pre-activation, so the network learns what a linear model misses",
             ),
         },
         "train": {
