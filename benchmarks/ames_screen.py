@@ -8,14 +8,16 @@ the yardstick that showed the network was under-regularised. RMSE of log price, 
 better; "w/o worst 5" leaves out the five largest errors (the partial sales of very large
 houses that dominate Ames's RMSE).
 
-Variants: the L2 penalty on every kernel, and `linear`, a wide & deep output (a linear map of
-the inputs added to the network's output), as `model.linear = true` builds it.
+Variants change `[model]` keys of that network, which `kerasplug_housing.model.build_mlp`
+builds as the workflow does: the L2 penalty on every kernel, `linear` (a wide & deep output: a
+linear map of the inputs added to the network's output), the Huber loss, dropout and width.
 
-Run: python benchmarks/ames_screen.py
+Run: python benchmarks/ames_screen.py [--variants NAME ...]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -28,12 +30,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The network every variant changes: 64-32 as in ames.toml, without the ensemble.
+BASE = {
+    "hidden": [64, 32],
+    "activation": "relu",
+    "initializer": "he_normal",
+    "batch_norm": False,
+    "dropout": 0.1,
+    "l1": 0.0,
+    "l2": 1e-4,
+    "linear": False,
+    "loss": "mse",
+    "huber_delta": 1.0,
+    "ensemble": 1,
+}
 VARIANTS = {
-    "L2 1e-4 (the earlier example)": {"l2": 1e-4, "linear": False},
-    "L2 1e-3": {"l2": 1e-3, "linear": False},
-    "L2 3e-3": {"l2": 3e-3, "linear": False},
-    "linear, L2 1e-4": {"l2": 1e-4, "linear": True},
-    "linear, L2 1e-3 (ames.toml)": {"l2": 1e-3, "linear": True},
+    "L2 1e-4 (the earlier example)": {},
+    "L2 1e-3": {"l2": 1e-3},
+    "L2 3e-3": {"l2": 3e-3},
+    "linear, L2 1e-4": {"linear": True},
+    "linear, L2 1e-3": {"l2": 1e-3, "linear": True},
+    "linear, L2 3e-3": {"l2": 3e-3, "linear": True},
+    "linear, L2 1e-3, huber": {"l2": 1e-3, "linear": True, "loss": "huber"},
+    "linear, L2 1e-3, dropout 0.2": {"l2": 1e-3, "linear": True, "dropout": 0.2},
+    "linear, L2 1e-3, 128-64": {"l2": 1e-3, "linear": True, "hidden": [128, 64]},
 }
 
 
@@ -69,26 +89,15 @@ def fold_features(frame, y, seed: int = 42):
         }
 
 
-def network(width: int, l2: float, linear: bool, seed: int):
+def network(width: int, options: dict, seed: int):
+    """The workflow's network (`build_mlp`) with `options` over BASE, compiled as it is."""
     import keras
+    from kerasplug_housing.model import build_mlp, make_loss
 
     keras.utils.set_random_seed(seed)
-    inputs = keras.Input((width,))
-    x = inputs
-    for units in (64, 32):
-        x = keras.layers.Dense(
-            units,
-            activation="relu",
-            kernel_initializer="he_normal",
-            kernel_regularizer=keras.regularizers.l2(l2),
-        )(x)
-        x = keras.layers.Dropout(0.1)(x)
-    out = keras.layers.Dense(1)(x)
-    if linear:
-        wide = keras.layers.Dense(1, kernel_regularizer=keras.regularizers.l2(l2))(inputs)
-        out = keras.layers.Add()([out, wide])
-    model = keras.Model(inputs, out)
-    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    cfg = BASE | options
+    model = build_mlp(width, "regression", 0, cfg)
+    model.compile(keras.optimizers.Adam(1e-3), make_loss(cfg, "regression"))
     return model
 
 
@@ -108,6 +117,9 @@ def main() -> None:
     from kerasplug_housing.transformers import UnseenCategoryWarning
     from sklearn.linear_model import RidgeCV
 
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    args = parser.parse_args()
     # A fold's test rows hold a few categories its training rows lack (encoded as zeros).
     warnings.filterwarnings("ignore", category=UnseenCategoryWarning)
 
@@ -120,10 +132,10 @@ def main() -> None:
         for f in folds
     ]
     rows.append(("RidgeCV on the same features (train + valid rows)", *rmse(ridge)))
-    for name, options in VARIANTS.items():
+    for name in args.variants:
         errors = []
         for seed, f in enumerate(folds):
-            model = network(f["fit"][0].shape[1], seed=seed, **options)
+            model = network(f["fit"][0].shape[1], VARIANTS[name], seed=seed)
             model.fit(
                 *f["fit"],
                 validation_data=f["valid"],
@@ -143,7 +155,10 @@ def main() -> None:
         "Ames, 5 folds (one repeat), the workflow's features; one network per fold, no "
         "ensemble, no refit (see the script's docstring).\n\n" + "\n".join(lines)
     )
-    write_section("Network option screen (Ames)", "python benchmarks/ames_screen.py", body)
+    command = "python benchmarks/ames_screen.py"
+    if args.variants != list(VARIANTS):
+        command += " --variants " + " ".join(repr(v) for v in args.variants)
+    write_section("Network option screen (Ames)", command, body)
     print(body)
 
 
