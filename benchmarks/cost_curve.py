@@ -2,16 +2,19 @@
 
 In one process, for each size: the Trainer (bridge, hooks, the shipped split/scaling/model
 plugins) and a bare `model.fit` of the same network on the same preprocessed training rows,
-both with the same epoch-timing callback and batch 1024, several times each, alternating which
-goes first so that order effects cancel. An epoch is timed from its start to the next one's
-start, and the first epoch (tf.function tracing) is left out, by two clocks: wall time, and the
-CPU time of the process (all its threads). On a shared machine other programs stretch the wall
-time of a fit by 10-20% at random; the CPU time counts the work the process does, which they
-disturb far less, so its ratio is the steadier measure of what the Trainer adds. Small tables
-get more epochs per fit (40 at 10k, 16 at 100k, 8 from 1M) so that every fit lasts seconds.
-Also: the cost of
-one hook call with 1, 3 and 10 implementations, and the process's peak resident memory after
-each size (sizes run smallest first, so each figure is that size's peak or an earlier one's).
+both with the same epoch-timing callback and batch 1024, in rounds of three fits (the Trainer,
+bare A, bare B) in rotating order so that order effects cancel. Bare B against bare A is the
+control: the same work timed twice, so how far its ratio strays from 1 is how far the machine's
+noise moves a ratio, measured in the same run. An epoch is timed from its start to the next
+one's start, the first epoch (tf.function tracing) left out, by two clocks: wall time, and the
+CPU time of the process (all its threads). Small tables get more epochs per fit (40 at 10k, 16
+at 100k, 8 from 1M) so that every fit lasts seconds.
+
+Also: the Trainer's own work per epoch, timed alone (its bridge callback's `on_epoch_end`:
+the history row and the `on_epoch_end` and `should_stop` hooks over the run's plugins); the
+cost of one hook call with 1, 3 and 10 implementations; and the process's peak resident memory
+after each size (sizes run smallest first, so each figure is that size's peak or an earlier
+one's).
 
     python benchmarks/cost_curve.py [--sizes 10000 100000 1000000] [--epochs N] [--repeats 6]
 """
@@ -93,28 +96,46 @@ def trainer_epoch_timer(rows: int, epochs: int, run_dir: Path) -> tuple[object, 
     return data.timer, trainer.context
 
 
+def bridge_microseconds(context, calls: int = 2_000) -> float:
+    """Microseconds of the Trainer's own work at an epoch's end: the bridge's `on_epoch_end`
+    (the history row, `on_epoch_end` and `should_stop` over the run's plugins), timed alone."""
+    from kerasplug.bridge import make_bridge
+
+    bridge = make_bridge(context)
+    logs = {"loss": 1.0, "mae": 1.0, "val_loss": 1.0, "val_mae": 1.0}
+    history = list(context.history)
+    start = time.perf_counter()
+    for epoch in range(calls):
+        bridge.on_epoch_end(epoch, logs)
+    seconds = time.perf_counter() - start
+    context.history = history
+    return seconds / calls * 1e6
+
+
 def measure(rows: int, epochs: int, repeats: int, tmp: Path) -> dict[str, object]:
-    """Median epoch seconds of the Trainer and of a bare fit, alternating which runs first.
+    """Median epoch seconds of the Trainer and of two bare fits, A and B, in rotating order.
 
-    The medians are taken over the epochs of all repeats pooled: a single noisy fit moves
-    them less than a median of per-fit medians.
+    Bare B against bare A is the control: the same work twice, so its ratio shows how far this
+    machine moves a ratio by chance. Medians are over the epochs of all repeats pooled (a
+    single noisy fit moves them less than a median of per-fit medians); "bare" pools A and B.
     """
-    trainer_fits, bare_fits = [], []
-    context = None
+    fits: dict[str, list] = {"trainer": [], "a": [], "b": []}
+    _, context = trainer_epoch_timer(rows, 2, tmp / f"warmup-{rows}")
     for rep in range(repeats):
-        bare_first = context is not None and rep % 2 == 1
-        if bare_first:
-            bare_fits.append(bare_epoch_timer(context, epochs, early_stopping=False))
-        timer, context = trainer_epoch_timer(rows, epochs, tmp / f"trainer-{rows}-{rep}")
-        trainer_fits.append(timer)
-        if not bare_first:
-            bare_fits.append(bare_epoch_timer(context, epochs, early_stopping=False))
+        order = ["trainer", "a", "b"]
+        for who in order[rep % 3 :] + order[: rep % 3]:
+            if who == "trainer":
+                timer, context = trainer_epoch_timer(rows, epochs, tmp / f"trainer-{rows}-{rep}")
+            else:
+                timer = bare_epoch_timer(context, epochs, early_stopping=False)
+            fits[who].append(timer)
 
-    def pooled(fits: list, clock: str) -> float:
-        return statistics.median(g for fit in fits for g in fit.gaps(clock))
+    def pooled(timers: list, clock: str = "wall") -> float:
+        return statistics.median(g for fit in timers for g in fit.gaps(clock))
 
+    bare = fits["a"] + fits["b"]
     n_train = len(context.parts["train"].x)
-    trainer_s, bare_s = pooled(trainer_fits, "wall"), pooled(bare_fits, "wall")
+    trainer_s, bare_s = pooled(fits["trainer"]), pooled(bare)
     return {
         "rows": rows,
         "epochs": epochs,
@@ -124,13 +145,21 @@ def measure(rows: int, epochs: int, repeats: int, tmp: Path) -> dict[str, object
         "trainer_rps": n_train / trainer_s,
         "bare_rps": n_train / bare_s,
         "ratio": trainer_s / bare_s,
-        "cpu_ratio": pooled(trainer_fits, "cpu") / pooled(bare_fits, "cpu"),
+        "cpu_ratio": pooled(fits["trainer"], "cpu") / pooled(bare, "cpu"),
+        "control": pooled(fits["b"]) / pooled(fits["a"]),
         "pair_ratios": [
-            pooled([t], "wall") / pooled([b], "wall")
-            for t, b in zip(trainer_fits, bare_fits, strict=True)
+            pooled([t]) / pooled([a]) for t, a in zip(fits["trainer"], fits["a"], strict=True)
         ],
+        "control_ratios": [
+            pooled([b]) / pooled([a]) for b, a in zip(fits["b"], fits["a"], strict=True)
+        ],
+        "bridge_us": bridge_microseconds(context),
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def spread(ratios: list[float]) -> str:
+    return f"{min(ratios):.2f} to {max(ratios):.2f}"
 
 
 def main() -> None:
@@ -151,22 +180,30 @@ def main() -> None:
 
     table = [
         "| rows | epochs per fit | Trainer s/epoch | bare s/epoch | Trainer rows/s | bare rows/s |"
-        " ratio (wall) | ratio (CPU) | per-repeat ratios (wall) | peak RSS MiB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        " ratio (wall) | ratio (CPU) | control: bare B / bare A | per-repeat Trainer / bare A |"
+        " per-repeat bare B / bare A | Trainer's own work per epoch | peak RSS MiB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
+        own = r["bridge_us"] / (r["bare_s"] * 1e6)
         table.append(
             f"| {r['rows']:,} | {r['epochs']} | {r['trainer_s']:.3f} | {r['bare_s']:.3f} | "
             f"{r['trainer_rps']:,.0f} | {r['bare_rps']:,.0f} | {r['ratio']:.3f} | "
-            f"{r['cpu_ratio']:.3f} | "
-            f"{', '.join(f'{p:.3f}' for p in r['pair_ratios'])} | {r['peak_mib']:,.0f} |"
+            f"{r['cpu_ratio']:.3f} | {r['control']:.3f} | {spread(r['pair_ratios'])} | "
+            f"{spread(r['control_ratios'])} | {r['bridge_us']:.0f} µs ({own:.4%}) | "
+            f"{r['peak_mib']:,.0f} |"
         )
     body = (
         f"Synthetic regression tables x {COLUMNS} columns, 81% of the rows train (10% test, "
-        f"10% of the rest validate), MLP 64-64, batch {BATCH}; per size {args.repeats} fits of "
-        "each alternating which runs first, median epoch (first excluded). A ratio is "
-        "Trainer / bare of the medians over all their epochs pooled, by wall clock and by the "
-        "process's CPU time (per-repeat ratios: each pair's wall medians). "
+        f"10% of the rest validate), MLP 64-64, batch {BATCH}; per size, after a warm-up, "
+        f"{args.repeats} rounds of three fits (the Trainer, bare fit A, bare fit B) in rotating "
+        "order; an epoch is timed start to start, the first left out. A ratio is Trainer / "
+        "bare of the median epochs over all fits pooled (bare: A and B), by wall clock and by "
+        "the process's CPU time. The control, bare B / bare A, times the same work twice: how "
+        "far it strays from 1.000 is how far this machine moves a ratio by chance. The "
+        "Trainer's own work per epoch is its bridge callback (history row, `on_epoch_end`, "
+        "`should_stop`) timed alone, as a share of a bare epoch; besides it the Trainer saves a "
+        "checkpoint at most every `run.checkpoint_seconds` (10 s). "
         "Target: ratio <= 1.02 at every size.\n\n" + "\n".join(table) + "\n\n"
         "One `on_epoch_end` hook call: "
         + ", ".join(
