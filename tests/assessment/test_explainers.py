@@ -156,6 +156,73 @@ def test_lrp_of_an_averaging_ensemble_is_the_mean_of_its_members_and_conserves()
     assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
 
 
+@pytest.mark.parametrize("ensemble", [1, 3])
+def test_lrp_of_a_wide_and_deep_network_splits_the_sum_and_conserves(ensemble):
+    import keras
+    from kerasplug_housing.model import build_mlp
+
+    cfg = {
+        "hidden": [6, 4],
+        "activation": "relu",
+        "initializer": "he_normal",
+        "batch_norm": False,
+        "dropout": 0.0,
+        "l1": 0.0,
+        "l2": 0.0,
+        "linear": True,
+        "ensemble": ensemble,
+    }
+    keras.utils.set_random_seed(3)
+    model = build_mlp(4, "regression", 0, cfg)
+    for layer in model.layers:  # zero biases: conservation is then exact
+        if isinstance(layer, keras.layers.Dense):
+            kernel, bias = layer.get_weights()
+            layer.set_weights([kernel, np.zeros_like(bias)])
+    if ensemble > 1:
+        from kerasplug_housing.model import averaging_view
+
+        model = averaging_view(model)
+    x = frame(15, 4, 9).to_numpy()
+    r, output, absorbed = lrp.model_relevance(model, x, epsilon=1e-12)
+    np.testing.assert_allclose(output, np.asarray(model(x)).ravel(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r.sum(axis=1), output, rtol=1e-6, atol=1e-9)
+    assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
+    # The linear branch's share is exactly x_i * w_i on every input.
+    prefixes = [""] if ensemble == 1 else [f"m{m}_" for m in range(1, ensemble + 1)]
+    linear = np.mean(
+        [x * model.get_layer(f"{p}output_linear").get_weights()[0].ravel() for p in prefixes],
+        axis=0,
+    )
+    deep = []
+    for p in prefixes:
+        tower = keras.Model(model.inputs, model.get_layer(f"{p}output_deep").output)
+        deep.append(lrp.relevance(lrp.chain(tower), x, 1e-12)[0])
+    np.testing.assert_allclose(r, linear + np.mean(deep, axis=0), rtol=1e-6, atol=1e-9)
+
+
+def test_lrp_explains_the_logit_of_a_binary_wide_and_deep_network():
+    import keras
+    from kerasplug_housing.model import build_mlp
+
+    cfg = {
+        "hidden": [5],
+        "activation": "relu",
+        "initializer": "he_normal",
+        "batch_norm": False,
+        "dropout": 0.0,
+        "l1": 0.0,
+        "l2": 0.0,
+        "linear": True,
+        "ensemble": 1,
+    }
+    model = build_mlp(3, "binary", 0, cfg)
+    x = frame(10, 3, 4).to_numpy()
+    r, output, absorbed = lrp.model_relevance(model, x, epsilon=1e-12, logit=True)
+    logit = keras.Model(model.input, model.get_layer("output_logit").output)
+    np.testing.assert_allclose(output, np.asarray(logit(x)).ravel(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r.sum(axis=1) + absorbed, output, rtol=1e-9, atol=1e-9)
+
+
 def test_lrp_refuses_layers_it_does_not_cover():
     import keras
 

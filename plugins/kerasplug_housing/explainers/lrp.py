@@ -13,6 +13,12 @@ epsilon. So with zero biases and eps -> 0 the input relevances sum to the output
 An ensemble whose last layer averages K such networks (`model.ensemble`) is the affine map
 out = sum_k out_k / K with no bias, so the epsilon rule hands member k the relevance
 out_k / K (up to epsilon) and the input relevances are the mean of the members' own.
+
+A wide & deep network (`model.linear`) ends in an `Add` of branches, each a chain (the deep
+tower and the linear map of the inputs). The `Add` is an affine map with unit weights and no
+bias: the epsilon rule hands branch k the relevance out_k * out / (out + eps * sign(out)), and
+the input relevances are the branches' own, each scaled by that factor, summed. On the linear
+branch they are exactly x_i * w_i (times the factor).
 """
 
 from __future__ import annotations
@@ -80,8 +86,8 @@ def chain(model: Any, *, logit: bool = False) -> list[Any]:
             steps.append(Affine(scale, beta - mean * scale))
         elif isinstance(layer, keras.layers.Add):
             raise UnsupportedModel(
-                f"layer {layer.name!r} adds branches (a wide & deep network: model.linear); LRP "
-                "here follows a single chain of Dense layers"
+                f"layer {layer.name!r} adds branches inside the network; LRP here follows a "
+                "chain of Dense layers, or branches added at the output (model.linear)"
             )
         else:
             raise UnsupportedModel(f"layer {layer.name!r} ({kind}) is not Dense/ReLU/BN/Dropout")
@@ -121,10 +127,34 @@ def relevance(steps: list[Any], x: np.ndarray, epsilon: float = 1e-6) -> tuple[n
     return r, output, output - r.sum(axis=1)
 
 
+def _branched_relevance(
+    model: Any, x: np.ndarray, epsilon: float, logit: bool
+) -> tuple[np.ndarray, ...]:
+    """`relevance` for a chain, or for chains added at the output (a wide & deep network)."""
+    import keras
+
+    last = model.layers[-1]
+    if logit and isinstance(last, keras.layers.Activation):
+        before = next((layer for layer in model.layers if layer.output is last.input), None)
+        if isinstance(before, keras.layers.Add):  # sigmoid(deep + linear): explain the sum
+            model, last = keras.Model(model.inputs, last.input), before
+    if not isinstance(last, keras.layers.Add):
+        return relevance(chain(model, logit=logit), x, epsilon)
+    parts = [
+        relevance(chain(keras.Model(model.inputs, tensor), logit=logit), x, epsilon)
+        for tensor in last.input
+    ]
+    output = np.sum([part[1] for part in parts], axis=0)
+    share = (output / _stabilise(output, epsilon))[:, None]
+    r = share * np.sum([part[0] for part in parts], axis=0)
+    return r, output, output - r.sum(axis=1)
+
+
 def model_relevance(
     model: Any, x: np.ndarray, epsilon: float = 1e-6, *, logit: bool = False
 ) -> tuple[np.ndarray, ...]:
-    """`relevance` for a chain network, or for an `Average` of chain networks (an ensemble).
+    """`relevance` for a chain network, a wide & deep one, or an `Average` of either kind (an
+    ensemble).
 
     For a binary ensemble with `logit=True` the explained quantity is the mean of the members'
     logits.
@@ -133,7 +163,7 @@ def model_relevance(
 
     last = model.layers[-1]
     if not isinstance(last, keras.layers.Average):
-        return relevance(chain(model, logit=logit), x, epsilon)
+        return _branched_relevance(model, x, epsilon, logit)
     members = [keras.Model(model.inputs, tensor) for tensor in last.input]
-    parts = [relevance(chain(member, logit=logit), x, epsilon) for member in members]
+    parts = [_branched_relevance(member, x, epsilon, logit) for member in members]
     return tuple(np.mean([part[i] for part in parts], axis=0) for i in range(3))
