@@ -200,9 +200,10 @@ def test_lrp_of_a_wide_and_deep_network_splits_the_sum_and_conserves(ensemble):
     np.testing.assert_allclose(r, linear + np.mean(deep, axis=0), rtol=1e-6, atol=1e-9)
 
 
-def test_lrp_explains_the_logit_of_a_binary_wide_and_deep_network():
+@pytest.mark.parametrize("ensemble", [1, 2])
+def test_lrp_explains_the_logit_of_a_binary_wide_and_deep_network(ensemble):
     import keras
-    from kerasplug_housing.model import build_mlp
+    from kerasplug_housing.model import averaging_view, build_mlp
 
     cfg = {
         "hidden": [5],
@@ -213,14 +214,28 @@ def test_lrp_explains_the_logit_of_a_binary_wide_and_deep_network():
         "l1": 0.0,
         "l2": 0.0,
         "linear": True,
-        "ensemble": 1,
+        "ensemble": ensemble,
     }
+    keras.utils.set_random_seed(4)
     model = build_mlp(3, "binary", 0, cfg)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            kernel, bias = layer.get_weights()
+            layer.set_weights([kernel, np.zeros_like(bias)])
+    prefixes = [""] if ensemble == 1 else ["m1_", "m2_"]
+    logits = [
+        keras.Model(model.input, model.get_layer(f"{prefix}output_logit").output)
+        for prefix in prefixes
+    ]
+    if ensemble > 1:
+        model = averaging_view(model)
     x = frame(10, 3, 4).to_numpy()
     r, output, absorbed = lrp.model_relevance(model, x, epsilon=1e-12, logit=True)
-    logit = keras.Model(model.input, model.get_layer("output_logit").output)
-    np.testing.assert_allclose(output, np.asarray(logit(x)).ravel(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(r.sum(axis=1) + absorbed, output, rtol=1e-9, atol=1e-9)
+    # The explained quantity is the (mean) logit, not the probability, and it is conserved.
+    expected = np.mean([np.asarray(f(x)).ravel() for f in logits], axis=0)
+    np.testing.assert_allclose(output, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r.sum(axis=1), output, rtol=1e-6, atol=1e-9)
+    assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
 
 
 def test_lrp_refuses_layers_it_does_not_cover():
