@@ -8,8 +8,8 @@ from tests.helpers import EXAMPLES, FAST
 
 #: Few explained rows and LIME samples keep the shared run quick; the methods are unchanged.
 EXPLAIN_FAST = ["explain.rows=20", "explain.worst=2", "explain.lime_samples=300"]
-#: LRP covers a single Dense/ReLU chain; the example's seed ensemble (an Average of branches)
-#: is skipped by it with a warning, so the shared run trains one network.
+#: The shared run trains one network rather than the example's seed ensemble, to stay quick
+#: (the explainers' own tests cover ensembles and wide & deep networks).
 SINGLE = ["model.ensemble=1"]
 
 
