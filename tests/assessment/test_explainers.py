@@ -156,31 +156,29 @@ def test_lrp_of_an_averaging_ensemble_is_the_mean_of_its_members_and_conserves()
     assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
 
 
-@pytest.mark.parametrize("ensemble", [1, 3])
-def test_lrp_of_a_wide_and_deep_network_splits_the_sum_and_conserves(ensemble):
+def zero_bias_wide_and_deep(n_features, task, hidden, ensemble, seed):
+    """A wide & deep network (`model.linear`) with every bias zero: LRP then conserves exactly."""
     import keras
     from kerasplug_housing.model import build_mlp
 
-    cfg = {
-        "hidden": [6, 4],
-        "activation": "relu",
-        "initializer": "he_normal",
-        "batch_norm": False,
-        "dropout": 0.0,
-        "l1": 0.0,
-        "l2": 0.0,
-        "linear": True,
-        "ensemble": ensemble,
-    }
-    keras.utils.set_random_seed(3)
-    model = build_mlp(4, "regression", 0, cfg)
-    for layer in model.layers:  # zero biases: conservation is then exact
+    cfg = {"hidden": hidden, "activation": "relu", "initializer": "he_normal"}
+    cfg |= {"batch_norm": False, "dropout": 0.0, "l1": 0.0, "l2": 0.0}
+    keras.utils.set_random_seed(seed)
+    model = build_mlp(n_features, task, 0, {**cfg, "linear": True, "ensemble": ensemble})
+    for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
             kernel, bias = layer.get_weights()
             layer.set_weights([kernel, np.zeros_like(bias)])
-    if ensemble > 1:
-        from kerasplug_housing.model import averaging_view
+    return model
 
+
+@pytest.mark.parametrize("ensemble", [1, 3])
+def test_lrp_of_a_wide_and_deep_network_splits_the_sum_and_conserves(ensemble):
+    import keras
+    from kerasplug_housing.model import averaging_view
+
+    model = zero_bias_wide_and_deep(4, "regression", [6, 4], ensemble, seed=3)
+    if ensemble > 1:
         model = averaging_view(model)
     x = frame(15, 4, 9).to_numpy()
     r, output, absorbed = lrp.model_relevance(model, x, epsilon=1e-12)
@@ -203,25 +201,9 @@ def test_lrp_of_a_wide_and_deep_network_splits_the_sum_and_conserves(ensemble):
 @pytest.mark.parametrize("ensemble", [1, 2])
 def test_lrp_explains_the_logit_of_a_binary_wide_and_deep_network(ensemble):
     import keras
-    from kerasplug_housing.model import averaging_view, build_mlp
+    from kerasplug_housing.model import averaging_view
 
-    cfg = {
-        "hidden": [5],
-        "activation": "relu",
-        "initializer": "he_normal",
-        "batch_norm": False,
-        "dropout": 0.0,
-        "l1": 0.0,
-        "l2": 0.0,
-        "linear": True,
-        "ensemble": ensemble,
-    }
-    keras.utils.set_random_seed(4)
-    model = build_mlp(3, "binary", 0, cfg)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Dense):
-            kernel, bias = layer.get_weights()
-            layer.set_weights([kernel, np.zeros_like(bias)])
+    model = zero_bias_wide_and_deep(3, "binary", [5], ensemble, seed=4)
     prefixes = [""] if ensemble == 1 else ["m1_", "m2_"]
     logits = [
         keras.Model(model.input, model.get_layer(f"{prefix}output_logit").output)
