@@ -126,10 +126,17 @@ def _shap_explanation(explanation: Any, data: np.ndarray) -> Any:
 
 
 def shap_beeswarm(explanation: Any, data: np.ndarray) -> Any:
-    """SHAP's beeswarm plot (colour: the raw value of the source column)."""
+    """SHAP's beeswarm plot (colour: the raw value of the source column, grey where missing)."""
+    import warnings
+
     import shap
 
-    shap.plots.beeswarm(_shap_explanation(explanation, data), show=False, max_display=15)
+    with warnings.catch_warnings():
+        # A source column missing in every explained row (Ames has columns missing in over
+        # 96% of sales) has no colour range: SHAP draws its dots grey, but first warns from
+        # np.nanpercentile.
+        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+        shap.plots.beeswarm(_shap_explanation(explanation, data), show=False, max_display=15)
     fig = plt.gcf()
     fig.tight_layout()
     return fig

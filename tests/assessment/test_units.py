@@ -98,3 +98,20 @@ def test_chosen_rows_always_include_the_worst():
     chosen, worst = choose_rows(labels, errors, count=10, worst=3, seed=0)
     assert worst == [149, 148, 147]
     assert len(chosen) == 10 and set(worst) <= set(chosen)
+
+
+def test_beeswarm_of_a_column_missing_in_every_row_draws_without_warning():
+    import warnings
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+    from kerasplug_housing.figures import shap_beeswarm
+
+    rng = np.random.default_rng(0)
+    values = pd.DataFrame(rng.normal(size=(20, 2)), columns=["LOT", "POOL_QC"])
+    data = np.column_stack([rng.normal(size=20), np.full(20, np.nan)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fig = shap_beeswarm(SimpleNamespace(values=values, base_value=0.0), data)
+    assert {t.get_text() for t in fig.axes[0].get_yticklabels()} == {"LOT", "POOL_QC"}
+    plt.close(fig)
