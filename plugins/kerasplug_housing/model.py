@@ -11,6 +11,12 @@ trained alone (on the same batches). After fitting, `run.model` becomes a view o
 layers whose output averages the members, so predictions, metrics and the saved `model.keras`
 are the averaged ensemble, built from stock layers only (it loads with `safe_mode=True`).
 With several training stages, stages after the first train that averaged view.
+
+Two regularisers for small tables: `model.input_noise` adds Gaussian noise to the scaled
+inputs while training (Keras's `GaussianNoise`, off at inference), and `model.ema` makes the
+optimizer keep an exponential moving average of the weights (Keras's `use_ema`, Polyak
+averaging). With `model.ema` the averaged weights are the ones validated, kept by early
+stopping, checkpointed and returned (`AveragedWeights`).
 """
 
 from __future__ import annotations
@@ -57,6 +63,25 @@ def config_sections() -> dict[str, Any]:
                 "wide & deep: a linear map of the inputs is added to the output layer's "
                 "pre-activation, so the network learns what a linear model misses",
             ),
+            "input_noise": Option(
+                0.0,
+                float,
+                "std of Gaussian noise added to the scaled inputs while training (0: none)",
+                min=0.0,
+            ),
+            "ema": Option(
+                False,
+                bool,
+                "the optimizer keeps a moving average of the weights; validation, early "
+                "stopping and the final network use the averaged weights",
+            ),
+            "ema_momentum": Option(
+                0.99,
+                float,
+                "model.ema: the share of the average kept at each step",
+                min=0.0,
+                max=1.0,
+            ),
         },
         "train": {
             "steps_per_execution": Option(
@@ -73,6 +98,8 @@ def _regularizer(keras: Any, cfg: dict[str, Any]) -> Any:
 def _tower(keras: Any, inputs: Any, cfg: dict[str, Any], prefix: str) -> Any:
     regularizer = _regularizer(keras, cfg)
     x = inputs
+    if cfg.get("input_noise"):
+        x = keras.layers.GaussianNoise(cfg["input_noise"], name=f"{prefix}input_noise")(x)
     for i, units in enumerate(cfg["hidden"], start=1):
         x = keras.layers.Dense(
             units,
@@ -148,13 +175,59 @@ def make_optimizer(cfg: dict[str, Any], learning_rate: float) -> Any:
     import keras
 
     name = cfg["optimizer"]
+    common = {"learning_rate": learning_rate}
+    if cfg.get("ema"):
+        common |= {"use_ema": True, "ema_momentum": cfg["ema_momentum"]}
     if name == "adamw":
-        return keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=cfg["weight_decay"])
+        return keras.optimizers.AdamW(weight_decay=cfg["weight_decay"], **common)
     if name == "sgd":
-        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=cfg["momentum"])
+        return keras.optimizers.SGD(momentum=cfg["momentum"], **common)
     if name == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate=learning_rate)
-    return keras.optimizers.Adam(learning_rate=learning_rate)
+        return keras.optimizers.RMSprop(**common)
+    return keras.optimizers.Adam(**common)
+
+
+def averaged_weights() -> Any:
+    """A fresh `AveragedWeights` callback (the class needs Keras, imported here)."""
+    import keras
+
+    class AveragedWeights(keras.callbacks.SwapEMAWeights):
+        """Keras's `SwapEMAWeights(swap_on_epoch=True)`, right also when training stops early.
+
+        The averaged weights are in the model from each epoch's end to the next epoch's start,
+        so validation, the early-stopping plugin's best weights and the checkpoint hold them.
+        Keras keeps them at the end only when `fit` runs its last epoch: when a callback
+        stops training earlier, the optimizer's final step copies the raw weights back. So the
+        averages of the last finished epoch are kept and put back when training ends.
+        """
+
+        def __init__(self) -> None:
+            super().__init__(swap_on_epoch=True)
+            self.averages: list[Any] | None = None
+
+        def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+            self.averages = None
+
+        def resumed(self) -> None:
+            """The model was restored from a checkpoint, which holds the averaged weights."""
+            self._ema_weights_in_model = True  # swapped back at the first epoch's start
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            super().on_epoch_end(epoch, logs)
+            self.averages = [v.numpy() for v in self.model.trainable_variables]
+
+        def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+            if self.averages is not None:
+                for variable, value in zip(
+                    self.model.trainable_variables, self.averages, strict=True
+                ):
+                    variable.assign(value)
+
+    return AveragedWeights()
+
+
+#: This process's `AveragedWeights` of the stage that trains now, for `restore_state`.
+_averaging: list[Any] = []
 
 
 def make_loss(cfg: dict[str, Any], task: str) -> Any:
@@ -220,6 +293,26 @@ def compile_options(run: Any, model: Any, stage: Any) -> dict[str, Any]:
         "metrics": [keras.metrics.MeanMetricWrapper(metric, name=name)],
         "steps_per_execution": run.config["train"]["steps_per_execution"],
     }
+
+
+@hookimpl
+def training_callbacks(run: Any) -> list[Any]:
+    _averaging.clear()
+    if run.config["model"]["ema"]:
+        _averaging.append(averaged_weights())
+    return list(_averaging)
+
+
+@hookimpl
+def checkpoint_state() -> dict[str, Any] | None:
+    # A checkpoint is taken at an epoch's end, when the averaged weights are in the model.
+    return {"averaged_weights_in_model": True} if _averaging else None
+
+
+@hookimpl
+def restore_state(state: dict[str, Any]) -> None:
+    if state.get("averaged_weights_in_model") and _averaging:
+        _averaging[0].resumed()
 
 
 @hookimpl

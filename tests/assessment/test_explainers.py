@@ -156,13 +156,13 @@ def test_lrp_of_an_averaging_ensemble_is_the_mean_of_its_members_and_conserves()
     assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
 
 
-def zero_bias_wide_and_deep(n_features, task, hidden, ensemble, seed):
+def zero_bias_wide_and_deep(n_features, task, hidden, ensemble, seed, input_noise=0.0):
     """A wide & deep network (`model.linear`) with every bias zero: LRP then conserves exactly."""
     import keras
     from kerasplug_housing.model import build_mlp
 
     cfg = {"hidden": hidden, "activation": "relu", "initializer": "he_normal"}
-    cfg |= {"batch_norm": False, "dropout": 0.0, "l1": 0.0, "l2": 0.0}
+    cfg |= {"batch_norm": False, "dropout": 0.0, "l1": 0.0, "l2": 0.0, "input_noise": input_noise}
     keras.utils.set_random_seed(seed)
     model = build_mlp(n_features, task, 0, {**cfg, "linear": True, "ensemble": ensemble})
     for layer in model.layers:
@@ -172,12 +172,13 @@ def zero_bias_wide_and_deep(n_features, task, hidden, ensemble, seed):
     return model
 
 
-@pytest.mark.parametrize("ensemble", [1, 3])
-def test_lrp_of_a_wide_and_deep_network_splits_the_sum_and_conserves(ensemble):
+# Input noise (`model.input_noise`) is the identity at inference, as LRP treats it.
+@pytest.mark.parametrize(("ensemble", "input_noise"), [(1, 0.0), (3, 0.1)])
+def test_lrp_of_a_wide_and_deep_network_splits_the_sum_and_conserves(ensemble, input_noise):
     import keras
     from kerasplug_housing.model import averaging_view
 
-    model = zero_bias_wide_and_deep(4, "regression", [6, 4], ensemble, seed=3)
+    model = zero_bias_wide_and_deep(4, "regression", [6, 4], ensemble, 3, input_noise)
     if ensemble > 1:
         model = averaging_view(model)
     x = frame(15, 4, 9).to_numpy()

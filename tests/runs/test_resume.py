@@ -168,3 +168,61 @@ def test_resume_refuses_a_completed_run_and_a_changed_config(tmp_path, boston_sa
         match=r"train.epochs was 3 in that run but is 4 now; resume with the same config",
     ):
         Trainer(tiny_config(4), disable=slow_plugins(), resume=run_dir, third_party=False).run()
+
+
+class SwapWatch:
+    """Records, on resuming, the weights the checkpoint put in the model and those that train."""
+
+    def __init__(self):
+        self.restored = None
+        self.trained = None
+
+    @hookimpl
+    def training_callbacks(self, run):
+        import keras
+
+        watch = self
+
+        class Watch(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                if run.resumed and watch.restored is None:
+                    optimizer = self.model.optimizer
+                    watch.restored = (
+                        [v.numpy() for v in self.model.trainable_variables],
+                        # Keras keeps the averages here (private; a test may look).
+                        [v.numpy() for v in optimizer._model_variables_moving_average],
+                    )
+
+            def on_train_batch_begin(self, batch, logs=None):
+                if watch.restored is not None and watch.trained is None:
+                    watch.trained = [v.numpy() for v in self.model.trainable_variables]
+
+        return [Watch()]
+
+
+def test_a_resumed_run_with_weight_averaging_trains_on_from_the_raw_weights(tmp_path):
+    # The checkpoint holds the averaged weights in the model and the raw ones in the
+    # optimizer's averages; training must carry on from the raw ones.
+    config = tiny_config(5) | {"model": {"hidden": [8], "ema": True, "ema_momentum": 0.9}}
+    run_dir = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(
+            config,
+            plugins=[("counter", Counter(crash_at=3))],
+            disable=slow_plugins(),
+            run_dir=run_dir,
+            third_party=False,
+        ).run()
+    watch = SwapWatch()
+    result = Trainer(
+        config,
+        plugins=[("watch", watch)],
+        disable=slow_plugins(),
+        resume=run_dir,
+        third_party=False,
+    ).run()
+    averaged, raw = watch.restored
+    assert not all(np.array_equal(a, r) for a, r in zip(averaged, raw, strict=True))
+    for trained, expected in zip(watch.trained, raw, strict=True):
+        np.testing.assert_array_equal(trained, expected)
+    assert list(result.history["epoch"]) == [1, 2, 3, 4, 5]

@@ -69,6 +69,54 @@ def test_optimizers_by_name(name, cls, attribute, value):
     assert getattr(optimizer, attribute) == pytest.approx(value)
 
 
+def test_input_noise_perturbs_each_member_while_training_only():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build_mlp(3, "regression", 0, {**CFG, "ensemble": 2, "input_noise": 0.5})
+    assert [model.get_layer(f"m{m}_input_noise").stddev for m in (1, 2)] == [0.5, 0.5]
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+    inference = [np.asarray(model(x, training=False)) for _ in range(2)]
+    np.testing.assert_array_equal(*inference)
+    training = np.asarray(model(x, training=True))
+    assert not np.allclose(training, inference[0], atol=1e-3)
+    assert "input_noise" not in {layer.name for layer in build_mlp(3, "regression", 0, CFG).layers}
+
+
+def fit_stopped_early(callback, stop_after):
+    """A tiny network fitted with weight averaging for up to 6 epochs, stopped after epoch
+    `stop_after` (1-based); returns its final weights and those of each epoch's end."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build_mlp(3, "regression", 0, {**CFG, "batch_norm": False, "dropout": 0.0})
+    model.compile(make_optimizer({**CFG, "ema": True, "ema_momentum": 0.9}, 0.01), "mse")
+    seen = []
+
+    class Watch(keras.callbacks.Callback):  # after the averaging callback, as the bridge is
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append([w.copy() for w in self.model.get_weights()])
+            self.model.stop_training = epoch + 1 == stop_after
+
+    x = np.random.default_rng(1).normal(size=(64, 3)).astype("float32")
+    model.fit(x, x.sum(axis=1), batch_size=8, epochs=6, verbose=0, callbacks=[callback, Watch()])
+    return model.get_weights(), seen
+
+
+def test_averaged_weights_stay_in_the_model_when_training_stops_early():
+    import keras
+    from kerasplug_housing.model import averaged_weights
+
+    final, seen = fit_stopped_early(averaged_weights(), stop_after=3)
+    assert len(seen) == 3
+    for got, averaged in zip(final, seen[-1], strict=True):
+        np.testing.assert_array_equal(got, averaged)
+    # Keras's own callback alone ends with the raw weights instead (why the subclass exists):
+    # when this starts to fail, upstream fixed it and AveragedWeights can shrink.
+    final, seen = fit_stopped_early(keras.callbacks.SwapEMAWeights(swap_on_epoch=True), 3)
+    assert not all(np.array_equal(a, b) for a, b in zip(final, seen[-1], strict=True))
+
+
 def test_an_ensemble_trains_each_member_on_its_own_loss_and_predicts_their_mean():
     import keras
 

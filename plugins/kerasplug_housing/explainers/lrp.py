@@ -1,7 +1,8 @@
 """Layer-wise relevance propagation, epsilon rule, for networks of Dense and ReLU layers.
 
 The network is rewritten as a chain of affine maps (Dense; inference-mode BatchNormalization as
-a per-unit scale and shift) and ReLUs; Dropout and InputLayer are the identity at inference.
+a per-unit scale and shift) and ReLUs; Dropout, GaussianNoise and InputLayer are the identity
+at inference.
 Relevance starts as the network's output and flows back through each affine map z = a W + b:
 
     R_i = a_i * sum_j W_ij * R_j / (z_j + eps * sign(z_j))      (sign(0) taken as +1)
@@ -65,7 +66,9 @@ def chain(model: Any, *, logit: bool = False) -> list[Any]:
     last = model.layers[-1]
     for layer in model.layers:
         kind = type(layer).__name__
-        if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout)):
+        if isinstance(
+            layer, (keras.layers.InputLayer, keras.layers.Dropout, keras.layers.GaussianNoise)
+        ):
             continue
         if isinstance(layer, keras.Model):  # a nested network: its own chain, in place
             steps += chain(layer, logit=logit and layer is last)
