@@ -16,7 +16,17 @@ inputs and target) and changes one thing at a time:
 - `b16`: batch 16; `wide`: 256-256-128; `w512`: 512-512-256; `d2` / `d3`: dropout 0.2 / 0.3;
   `l2e5`: L2 1e-5; `huber`: Huber loss; `gelu` / `swish`: that activation instead of ReLU;
 - `ple`: piecewise-linear encoding (Gorishniy et al., 2022): every input also enters as 8
-  pieces between its training quantiles, each clipped to [0, 1], beside its scaled value.
+  pieces between its training quantiles, each clipped to [0, 1], beside its scaled value;
+- `linear`: a wide & deep output (a linear map of the inputs added to the output, as
+  `model.linear` does); `delta5` / `delta2`: Huber delta 0.5 / 2 (with `huber`);
+- `noise`: Gaussian noise (std 0.1) added to the scaled inputs while training; `ema`: the
+  optimizer keeps an exponential moving average of the weights (Keras's `use_ema`), which
+  the network predicts with;
+- `hr`: the transformed features of Harrison and Rubinfeld's hedonic price equation (1978),
+  the study the data comes from: RM², NOX² and log1p(RAD) added as columns;
+- `b64`: batch 64;
+- `gb`: not a network but the reference, GradientBoosting (500 trees, lr 0.05, subsample
+  0.8) as in benchmarks/quality.py, on the same rows the network learns from.
 
 A variant joins options with `+` (`log+refit+quantile`).
 
@@ -38,7 +48,8 @@ from _results import write_section
 
 VARIANTS = ("base", "clip", "log", "refit", "log+refit")
 OPTIONS = ("base", "clip", "log", "refit", "quantile", "logy", "b16", "wide", "d2", "huber")
-OPTIONS += ("gelu", "swish", "w512", "d3", "l2e5", "ple")
+OPTIONS += ("gelu", "swish", "w512", "d3", "l2e5", "ple", "linear", "delta5", "delta2")
+OPTIONS += ("noise", "ema", "hr", "b64", "gb")
 LOG_COLUMNS = ("CRIM", "LSTAT", "DIS")
 
 
@@ -54,16 +65,21 @@ def network(width: int, seed: int, options: set[str]):
     if "w512" in options:
         hidden = (512, 512, 256)
     l2 = 1e-5 if "l2e5" in options else 1e-4
-    layers = [keras.Input((width,))]
+    inputs = keras.Input((width,))
+    x = keras.layers.GaussianNoise(0.1)(inputs) if "noise" in options else inputs
     for units in hidden:
-        layers.append(
-            keras.layers.Dense(
-                units, activation=activation, kernel_regularizer=keras.regularizers.l2(l2)
-            )
-        )
-        layers.append(keras.layers.Dropout(dropout))
-    model = keras.Sequential([*layers, keras.layers.Dense(1)])
-    model.compile(keras.optimizers.Adam(1e-3), "huber" if "huber" in options else "mse")
+        x = keras.layers.Dense(
+            units, activation=activation, kernel_regularizer=keras.regularizers.l2(l2)
+        )(x)
+        x = keras.layers.Dropout(dropout)(x)
+    output = keras.layers.Dense(1)(x)
+    if "linear" in options:
+        wide = keras.layers.Dense(1, use_bias=False, kernel_regularizer=keras.regularizers.l2(l2))
+        output = keras.layers.Add()([output, wide(inputs)])
+    model = keras.Model(inputs, output)
+    delta = 0.5 if "delta5" in options else 2.0 if "delta2" in options else 1.0
+    loss = keras.losses.Huber(delta=delta) if "huber" in options else "mse"
+    model.compile(keras.optimizers.Adam(1e-3, use_ema="ema" in options), loss)
     return model
 
 
@@ -73,9 +89,11 @@ def fit(x, y, valid, seed: int, options: set[str], epochs: int | None = None):
     import numpy as np
 
     model = network(x.shape[1], seed, options)
-    batch = 16 if "b16" in options else 32
+    batch = 16 if "b16" in options else 64 if "b64" in options else 32
     watch = "loss" if valid is None else "val_loss"
     callbacks = [keras.callbacks.ReduceLROnPlateau(monitor=watch, factor=0.5, patience=10)]
+    if "ema" in options:  # validate and keep the best with the averaged weights
+        callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     if valid is None:
         model.fit(x, y, epochs=epochs, batch_size=batch, verbose=0, callbacks=callbacks)
         return model, epochs
@@ -114,9 +132,19 @@ def fold_rmse(variant: str, frame, target: str, train, test, seed: int) -> float
     options = set(variant.split("+"))
     x_all = frame.drop(columns=[target]).copy()
     y_all = frame[target].to_numpy(dtype="float64")
+    if "gb" in options:
+        from sklearn.ensemble import GradientBoostingRegressor
+
+        gb = GradientBoostingRegressor(
+            n_estimators=500, learning_rate=0.05, subsample=0.8, random_state=seed
+        ).fit(x_all.iloc[train], y_all[train])
+        return float(np.sqrt(np.mean((gb.predict(x_all.iloc[test]) - y_all[test]) ** 2)))
     if "log" in options:
         for column in LOG_COLUMNS:
             x_all[column] = np.log1p(x_all[column])
+    if "hr" in options:
+        x_all = x_all.assign(RM2=x_all["RM"] ** 2, NOX2=x_all["NOX"] ** 2)
+        x_all["log_RAD"] = np.log1p(x_all["RAD"])
     x_all = x_all.to_numpy(dtype="float64")
     fit_rows, valid_rows = train_test_split(train, test_size=0.2, random_state=seed)
     if "clip" in options:
