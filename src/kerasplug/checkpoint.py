@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kerasplug import config as configmod
+from kerasplug import rundir
 from kerasplug.errors import UsageError
 from kerasplug.rundir import RunDir
 
@@ -52,16 +53,8 @@ class Checkpoint:
 
 def reopen(path: str | Path, config: Mapping[str, Any]) -> RunDir:
     """Check that `path` is an unfinished run made with `config`, and return it."""
-    run_dir = RunDir(path)
     shown = str(path)
-    if not run_dir.path.is_dir():
-        raise UsageError(f"--resume {shown!r}: no such run directory; check the path")
-    status = run_dir.status()["status"]
-    if status == "unknown":
-        raise UsageError(
-            f"--resume {shown!r} is not a kerasplug run directory (no status.json); give the "
-            "directory of an interrupted run"
-        )
+    run_dir, status = rundir.existing(path, f"--resume {shown!r}")
     if status == "completed":
         raise UsageError(
             f"--resume {shown!r}: the run already completed; there is nothing to resume (start a "

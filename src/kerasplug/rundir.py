@@ -95,6 +95,21 @@ class RunDir:
             return {"status": "unknown"}
 
 
+def existing(path: str | Path, label: str) -> tuple[RunDir, str]:
+    """The run directory at `path` and its status ("running", "completed", "failed"), or a
+    `UsageError` that starts with `label` (how the user gave the path)."""
+    run_dir = RunDir(path)
+    if not run_dir.path.is_dir():
+        raise UsageError(f"{label}: no such run directory; check the path")
+    status = run_dir.status()["status"]
+    if status == "unknown":
+        raise UsageError(
+            f"{label} is not a kerasplug run directory (no status.json); give a directory "
+            "that `kerasplug run` made"
+        )
+    return run_dir, status
+
+
 def _jsonable(value: Any) -> Any:
     """Turn numpy scalars and arrays (and paths) into JSON values."""
     if hasattr(value, "tolist"):

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from kerasplug import artifacts
+from kerasplug import artifacts, rundir
 from kerasplug import config as configmod
 from kerasplug.context import RunContext, SplitData
 from kerasplug.errors import ConfigError, DataError, PluginLoadError, UsageError
@@ -295,16 +295,8 @@ def load_run(
 
 
 def _completed_run_dir(path: str | Path) -> RunDir:
-    run_dir = RunDir(path)
     shown = str(path)
-    if not run_dir.path.is_dir():
-        raise UsageError(f"run directory {shown!r} does not exist; check the path")
-    status = run_dir.status()["status"]
-    if status == "unknown":
-        raise UsageError(
-            f"{shown!r} is not a kerasplug run directory (no status.json); give a directory "
-            "that `kerasplug run` made"
-        )
+    run_dir, status = rundir.existing(path, f"run {shown!r}")
     if status != "completed":
         raise UsageError(
             f"run {shown!r} did not complete (status {status!r}); finish it with "

@@ -179,3 +179,18 @@ def test_a_bad_input_in_a_real_process_prints_one_line_and_no_traceback(tmp_path
     )
     status = json.loads((tmp_path / "r" / "status.json").read_text())
     assert status["status"] == "failed" and status["error"].startswith("column 'a' holds")
+
+
+def test_a_missing_or_foreign_run_directory_is_named_for_loading_and_resuming(tmp_path):
+    import pytest
+
+    from kerasplug import UsageError, checkpoint, load_run
+
+    missing, foreign = tmp_path / "nowhere", tmp_path / "photos"
+    foreign.mkdir()
+    with pytest.raises(UsageError, match=r"^run '.*nowhere': no such run directory; check"):
+        load_run(missing)
+    with pytest.raises(UsageError, match=r"^--resume '.*nowhere': no such run directory"):
+        checkpoint.reopen(missing, {})
+    with pytest.raises(UsageError, match=r"^--resume '.*photos' is not a kerasplug run dir"):
+        checkpoint.reopen(foreign, {})
