@@ -163,6 +163,8 @@ def describe(config: dict[str, Any]) -> str:
         f"{'wide & deep ' if model.get('linear') else ''}MLP "
         f"{'-'.join(map(str, model['hidden']))} ({model['activation']}, dropout "
         f"{model['dropout']}, L2 {model['l2']:g}, {model.get('loss', 'auto')} loss)",
+        *([f"input noise {model['input_noise']:g}"] if model.get("input_noise") else []),
+        *(["weight averaging (EMA)"] if model.get("ema") else []),
         f"ensemble of {model['ensemble']}" if model.get("ensemble", 1) > 1 else "one network",
         f"{model.get('optimizer', 'adam')} lr {train['learning_rate']:g}, batch "
         f"{train['batch_size']}, schedule "
