@@ -206,7 +206,9 @@ def averaged_weights() -> Any:
             self.averages: list[Any] | None = None
 
         def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-            self.averages = None
+            # Resumed from a checkpoint, the model holds the averages: kept if no epoch is left.
+            resumed = self._ema_weights_in_model
+            self.averages = [v.numpy() for v in self.model.trainable_variables] if resumed else None
 
         def resumed(self) -> None:
             """The model was restored from a checkpoint, which holds the averaged weights."""
