@@ -1,10 +1,10 @@
 """A quick screen of MLP options on Boston, in plain Keras: which ones to try in the workflow.
 
 The full quality benchmark (benchmarks/quality.py) takes about half an hour per configuration
-on two cores; this screen trains one network per fold (no ensemble) on 5 folds x 2 repeats
-with the example's architecture (128-128-64, ReLU, dropout 0.1, L2 1e-4, Adam 1e-3, batch 32,
-plateau schedule, early stopping with patience 20 on 20% of the training rows, standardised
-inputs and target) and changes one thing at a time:
+on two cores; this screen trains one network per fold (five with `ens`) on 5 folds x 2
+repeats with the earlier example's architecture (128-128-64, ReLU, dropout 0.1, L2 1e-4, Adam
+1e-3, batch 32, plateau schedule, early stopping with patience 20 on 20% of the training rows,
+standardised inputs and target) and changes one thing at a time:
 
 - `clip`: inputs clipped to mean ± 3 std of the training rows;
 - `log`: CRIM, LSTAT and DIS replaced by log1p of themselves;
@@ -13,8 +13,9 @@ inputs and target) and changes one thing at a time:
 - `quantile`: inputs mapped to a normal distribution by their training quantiles
   (scikit-learn's QuantileTransformer) instead of standardised;
 - `logy`: the network learns log(MEDV), standardised;
-- `b16`: batch 16; `wide`: 256-256-128; `w512`: 512-512-256; `d2` / `d3`: dropout 0.2 / 0.3;
-  `l2e5`: L2 1e-5; `huber`: Huber loss; `gelu` / `swish`: that activation instead of ReLU;
+- `b16`: batch 16; `wide`: 256-256-128; `w512`: 512-512-256;
+  `d0` / `d2` / `d3`: dropout 0 / 0.2 / 0.3; `l2e5`: L2 1e-5; `huber`: Huber loss;
+  `gelu` / `swish`: that activation instead of ReLU;
 - `ple`: piecewise-linear encoding (Gorishniy et al., 2022): every input also enters as 8
   pieces between its training quantiles, each clipped to [0, 1], beside its scaled value;
 - `linear`: a wide & deep output (a linear map of the inputs added to the output, as
@@ -25,6 +26,10 @@ inputs and target) and changes one thing at a time:
 - `hr`: the transformed features of Harrison and Rubinfeld's hedonic price equation (1978),
   the study the data comes from: RM², NOX² and log1p(RAD) added as columns;
 - `b64`: batch 64;
+- `p40`: early-stopping patience 40 and plateau patience 20 (instead of 20 and 10);
+- `ens`: five networks from different seeds (the same split), their predictions averaged, as
+  `model.ensemble = 5` does (but trained one after another, each stopping on its own);
+- `bag` (with `ens`): every member learns from its own bootstrap sample of the rows;
 - `gb`: not a network but the reference, GradientBoosting (500 trees, lr 0.05, subsample
   0.8) as in benchmarks/quality.py, on the same rows the network learns from.
 
@@ -49,7 +54,7 @@ from _results import write_section
 VARIANTS = ("base", "clip", "log", "refit", "log+refit")
 OPTIONS = ("base", "clip", "log", "refit", "quantile", "logy", "b16", "wide", "d2", "huber")
 OPTIONS += ("gelu", "swish", "w512", "d3", "l2e5", "ple", "linear", "delta5", "delta2")
-OPTIONS += ("noise", "ema", "hr", "b64", "gb")
+OPTIONS += ("noise", "ema", "hr", "b64", "gb", "p40", "ens", "bag", "d0")
 LOG_COLUMNS = ("CRIM", "LSTAT", "DIS")
 
 
@@ -59,6 +64,7 @@ def network(width: int, seed: int, options: set[str]):
     keras.utils.set_random_seed(seed)
     activation = next((a for a in ("gelu", "swish") if a in options), "relu")
     dropout = 0.3 if "d3" in options else 0.2 if "d2" in options else 0.1
+    dropout = 0.0 if "d0" in options else dropout
     hidden = (128, 128, 64)
     if "wide" in options:
         hidden = (256, 256, 128)
@@ -71,7 +77,8 @@ def network(width: int, seed: int, options: set[str]):
         x = keras.layers.Dense(
             units, activation=activation, kernel_regularizer=keras.regularizers.l2(l2)
         )(x)
-        x = keras.layers.Dropout(dropout)(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout)(x)
     output = keras.layers.Dense(1)(x)
     if "linear" in options:
         wide = keras.layers.Dense(1, use_bias=False, kernel_regularizer=keras.regularizers.l2(l2))
@@ -91,13 +98,16 @@ def fit(x, y, valid, seed: int, options: set[str], epochs: int | None = None):
     model = network(x.shape[1], seed, options)
     batch = 16 if "b16" in options else 64 if "b64" in options else 32
     watch = "loss" if valid is None else "val_loss"
-    callbacks = [keras.callbacks.ReduceLROnPlateau(monitor=watch, factor=0.5, patience=10)]
+    patience = 40 if "p40" in options else 20
+    callbacks = [
+        keras.callbacks.ReduceLROnPlateau(monitor=watch, factor=0.5, patience=patience // 2)
+    ]
     if "ema" in options:  # validate and keep the best with the averaged weights
         callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     if valid is None:
         model.fit(x, y, epochs=epochs, batch_size=batch, verbose=0, callbacks=callbacks)
         return model, epochs
-    callbacks.append(keras.callbacks.EarlyStopping(patience=20, restore_best_weights=True))
+    callbacks.append(keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True))
     history = model.fit(
         x, y, validation_data=valid, epochs=300, batch_size=batch, verbose=0, callbacks=callbacks
     )
@@ -171,12 +181,21 @@ def fold_rmse(variant: str, frame, target: str, train, test, seed: int) -> float
         return scale_y.transform(y_fit[rows].reshape(-1, 1)).ravel().astype("float32")
 
     valid = (xs(valid_rows), ys(valid_rows))
-    model, best = fit(xs(fit_rows), ys(fit_rows), valid, seed, options)
-    if "refit" in options:
-        both = np.concatenate([fit_rows, valid_rows])
-        epochs = int(np.ceil(best * len(both) / len(fit_rows)))
-        model, _ = fit(xs(both), ys(both), None, seed, options, epochs=epochs)
-    raw = np.asarray(model(xs(test), training=False)).reshape(-1, 1)
+    raw = 0.0
+    members = 5 if "ens" in options else 1
+    for member in range(members):
+        member_seed = seed + 1000 * member  # member 0 keeps the fold's seed
+        rows = fit_rows
+        if "bag" in options:
+            rows = np.random.default_rng(member_seed).choice(fit_rows, len(fit_rows))
+        model, best = fit(xs(rows), ys(rows), valid, member_seed, options)
+        if "refit" in options:
+            both = np.concatenate([fit_rows, valid_rows])
+            epochs = int(np.ceil(best * len(both) / len(fit_rows)))
+            if "bag" in options:
+                both = np.random.default_rng(member_seed + 1).choice(both, len(both))
+            model, _ = fit(xs(both), ys(both), None, member_seed, options, epochs=epochs)
+        raw = raw + np.asarray(model(xs(test), training=False)).reshape(-1, 1) / members
     pred = scale_y.inverse_transform(raw).ravel()
     if "logy" in options:
         pred = np.exp(pred)
@@ -191,13 +210,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
     parser.add_argument("--title", default="MLP option screen (Boston)")
+    parser.add_argument("--repeats", type=int, default=2, help="repeats of the 5 folds")
     args = parser.parse_args()
     for variant in args.variants:
         unknown = set(variant.split("+")) - set(OPTIONS)
         if unknown:
             parser.error(f"unknown option {sorted(unknown)[0]!r} in {variant!r}; known: {OPTIONS}")
     frame = load_boston_frame()
-    folds = list(RepeatedKFold(n_splits=5, n_repeats=2, random_state=42).split(frame))
+    folds = list(RepeatedKFold(n_splits=5, n_repeats=args.repeats, random_state=42).split(frame))
     rows = []
     for variant in args.variants:
         scores = [
@@ -205,7 +225,7 @@ def main() -> None:
             for seed, (train, test) in enumerate(folds)
         ]
         rows.append((variant, scores))
-        print(f"{variant}: RMSE {np.mean(scores):.3f} ± {np.std(scores):.2f}", flush=True)
+        print(f"{variant}: RMSE {np.mean(scores):.3f} ± {np.std(scores):.2f}", scores, flush=True)
     first, base = rows[0]
     lines = [
         f"| variant | RMSE mean ± std | vs {first} (paired mean diff) |",
@@ -215,12 +235,15 @@ def main() -> None:
         diff = f"{np.mean(np.subtract(scores, base)):+.3f}"
         lines.append(f"| {variant} | {np.mean(scores):.3f} ± {np.std(scores):.2f} | {diff} |")
     body = (
-        "Boston, 5 folds x 2 repeats (the same folds for every variant), one network per fold "
-        "(no ensemble); see the script's docstring for the fixed settings.\n\n" + "\n".join(lines)
+        f"Boston, 5 folds x {args.repeats} repeats (the same folds for every variant), one "
+        "network per fold unless the variant has `ens` (five); see the script's docstring for "
+        "the fixed settings.\n\n" + "\n".join(lines)
     )
     command = "python benchmarks/mlp_screen.py" + (
         f" --variants {' '.join(args.variants)}" if args.variants != list(VARIANTS) else ""
     )
+    if args.repeats != parser.get_default("repeats"):
+        command += f" --repeats {args.repeats}"
     if args.title != parser.get_default("title"):
         command += f" --title {args.title!r}"
     write_section(args.title, command, body)
