@@ -5,6 +5,8 @@ against LinearRegression, RandomForest, HistGradientBoosting and GradientBoostin
 same rows (a fold's train + validation rows; the network needs its validation rows for early
 stopping) and scored on the same test rows. Ames: the same with examples/housing/ames.toml and
 RMSE of log price. Every figure is computed here from the predictions, by the same functions.
+Under the table: the test rows where the workflow's squared error exceeds the best
+scikit-learn model's the most (summed over the repeats), and the RMSE ratio without them.
 
     python benchmarks/quality.py                  # Boston and Ames, 5 x 3 folds
     python benchmarks/quality.py --dataset boston
@@ -127,16 +129,23 @@ def benchmark(dataset: str, folds: int, repeats: int, extra: list[str]) -> dict[
         seed = run.config["run"]["seed"]
         label = f"kerasplug ({CONFIGS[dataset].name})"
         results: dict[str, Any] = {
-            label: {"folds": [], "seconds": seconds, "config": describe(run.config)}
+            label: {"folds": [], "rows": [], "seconds": seconds, "config": describe(run.config)}
         }
         for fold in range(len(run.splits)):
             test = preds[(preds["fold"] == fold) & (preds["split"] == "test")]
             results[label]["folds"].append(scores(test["y_true"], test["y_pred"], log))
+            results[label]["rows"].append(
+                (  # the workflow names rows by index label; the splits count positions
+                    run.frame.index.get_indexer(test["row"]),
+                    test["y_true"].to_numpy(),
+                    test["y_pred"].to_numpy(),
+                )
+            )
 
     x_all = run.frame.drop(columns=[run.target])
     y_all = run.frame[run.target].to_numpy(dtype="float64")
     for name, model in sklearn_models(seed).items():
-        results[name] = {"folds": [], "seconds": 0.0}
+        results[name] = {"folds": [], "rows": [], "seconds": 0.0}
         for split in run.splits:
             fit_rows = np.concatenate([split.train, split.valid]).astype(int)
             test_rows = np.asarray(split.test, dtype=int)
@@ -147,12 +156,59 @@ def benchmark(dataset: str, folds: int, repeats: int, extra: list[str]) -> dict[
             start = time.perf_counter()
             pipe.fit(x_all.iloc[fit_rows], y_fit)
             results[name]["seconds"] += time.perf_counter() - start
-            pred = pipe.predict(x_all.iloc[test_rows])
-            results[name]["folds"].append(
-                scores(y_all[test_rows], np.exp(pred) if log else pred, log)
+            pred = (
+                np.exp(pipe.predict(x_all.iloc[test_rows]))
+                if log
+                else pipe.predict(x_all.iloc[test_rows])
             )
+            results[name]["folds"].append(scores(y_all[test_rows], pred, log))
+            results[name]["rows"].append((test_rows, y_all[test_rows], pred))
         results[name]["seconds"] /= len(run.splits)
     return results
+
+
+def best_model(results: dict[str, Any]) -> tuple[str, str]:
+    """The workflow's name and the scikit-learn model with the lowest mean RMSE."""
+    rmse = {name: np.mean([f["rmse"] for f in res["folds"]]) for name, res in results.items()}
+    ours = next(iter(rmse))
+    return ours, min((v, k) for k, v in rmse.items() if k != ours)[1]
+
+
+def losing_rows(results: dict[str, Any], log: bool, count: int = 3) -> str:
+    """Where the workflow loses to the best scikit-learn model: the test rows whose squared
+    error, summed over the repeats, exceeds that model's the most, and the RMSE ratio without
+    them (the same mean over folds as the table's)."""
+    ours, best = best_model(results)
+
+    def errors(name: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        out = []
+        for rows, y_true, y_pred in results[name]["rows"]:
+            y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+            if log:
+                y_true, y_pred = np.log(y_true), np.log(np.maximum(y_pred, 1.0))
+            order = np.argsort(rows)  # the workflow lists a fold's test rows in its own order
+            out.append((np.asarray(rows)[order], y_true[order], (y_pred - y_true)[order] ** 2))
+        return out
+
+    mine, theirs = errors(ours), errors(best)
+    gap: dict[int, float] = {}
+    for (rows, _, sq_ours), (same, _, sq_best) in zip(mine, theirs, strict=True):
+        assert np.array_equal(rows, same), "the workflow and scikit-learn saw other test rows"
+        for row, diff in zip(rows, sq_ours - sq_best, strict=True):
+            gap[int(row)] = gap.get(int(row), 0.0) + float(diff)
+    worst = sorted(gap, key=gap.get, reverse=True)[:count]
+    total = sum(gap.values())
+    kept = [
+        [np.sqrt(np.mean(sq[~np.isin(rows, worst)])) for rows, _, sq in side]
+        for side in (mine, theirs)
+    ]
+    unit = "log price" if log else "target"
+    listed = ", ".join(f"{row} ({gap[row]:.3g})" for row in worst)
+    return (
+        f"Squared error ({unit}) of the workflow minus {best}'s, summed over all test "
+        f"predictions: {total:.3g}; the {count} rows that add the most: {listed}. Without "
+        f"those rows the RMSE ratio is {np.mean(kept[0]) / np.mean(kept[1]):.3f}."
+    )
 
 
 def describe(config: dict[str, Any]) -> str:
@@ -192,11 +248,10 @@ def table(results: dict[str, Any], log: bool) -> tuple[str, float]:
             cells.append(f"{np.mean(values):.4g} ± {np.std(values):.2g}")
         rmse[name] = float(np.mean([f["rmse"] for f in res["folds"]]))
         lines.append(f"| {name} | {' | '.join(cells)} | {res['seconds']:.2f} |")
-    ours = next(iter(rmse))
-    best = min((v, k) for k, v in rmse.items() if k != ours)
-    ratio = rmse[ours] / best[0]
+    ours, best = best_model(results)
+    ratio = rmse[ours] / rmse[best]
     lines.append("")
-    lines.append(f"RMSE ratio of the workflow to the best scikit-learn model ({best[1]}): ")
+    lines.append(f"RMSE ratio of the workflow to the best scikit-learn model ({best}): ")
     lines[-1] += f"{ratio:.3f}"
     return "\n".join(lines), ratio
 
@@ -219,6 +274,7 @@ def main() -> None:
     for dataset in datasets:
         results = benchmark(dataset, folds, repeats, args.set)
         text, _ = table(results, log=dataset == "ames")
+        text += "\n\n" + losing_rows(results, log=dataset == "ames")
         print(f"\n{dataset}: {folds} folds x {repeats} repeats\n{text}", flush=True)
         if not (args.quick or args.no_record):
             note = (
