@@ -156,11 +156,8 @@ def benchmark(dataset: str, folds: int, repeats: int, extra: list[str]) -> dict[
             start = time.perf_counter()
             pipe.fit(x_all.iloc[fit_rows], y_fit)
             results[name]["seconds"] += time.perf_counter() - start
-            pred = (
-                np.exp(pipe.predict(x_all.iloc[test_rows]))
-                if log
-                else pipe.predict(x_all.iloc[test_rows])
-            )
+            pred = pipe.predict(x_all.iloc[test_rows])
+            pred = np.exp(pred) if log else pred
             results[name]["folds"].append(scores(y_all[test_rows], pred, log))
             results[name]["rows"].append((test_rows, y_all[test_rows], pred))
         results[name]["seconds"] /= len(run.splits)
