@@ -14,7 +14,7 @@ standardised inputs and target) and changes one thing at a time:
   (scikit-learn's QuantileTransformer) instead of standardised;
 - `logy`: the network learns log(MEDV), standardised;
 - `b16`: batch 16; `wide`: 256-256-128; `w512`: 512-512-256;
-  `d0` / `d2` / `d3`: dropout 0 / 0.2 / 0.3; `l2e5`: L2 1e-5; `huber`: Huber loss;
+  `d0` / `d2` / `d3`: dropout 0 / 0.2 / 0.3; `l2e5` / `l20`: L2 1e-5 / none; `huber`: Huber loss;
   `gelu` / `swish`: that activation instead of ReLU;
 - `ple`: piecewise-linear encoding (Gorishniy et al., 2022): every input also enters as 8
   pieces between its training quantiles, each clipped to [0, 1], beside its scaled value;
@@ -54,7 +54,7 @@ from _results import write_section
 VARIANTS = ("base", "clip", "log", "refit", "log+refit")
 OPTIONS = ("base", "clip", "log", "refit", "quantile", "logy", "b16", "wide", "d2", "huber")
 OPTIONS += ("gelu", "swish", "w512", "d3", "l2e5", "ple", "linear", "delta5", "delta2")
-OPTIONS += ("noise", "ema", "hr", "b64", "gb", "p40", "ens", "bag", "d0")
+OPTIONS += ("noise", "ema", "hr", "b64", "gb", "p40", "ens", "bag", "d0", "l20")
 LOG_COLUMNS = ("CRIM", "LSTAT", "DIS")
 
 
@@ -70,7 +70,7 @@ def network(width: int, seed: int, options: set[str]):
         hidden = (256, 256, 128)
     if "w512" in options:
         hidden = (512, 512, 256)
-    l2 = 1e-5 if "l2e5" in options else 1e-4
+    l2 = 1e-5 if "l2e5" in options else 0.0 if "l20" in options else 1e-4
     inputs = keras.Input((width,))
     x = keras.layers.GaussianNoise(0.1)(inputs) if "noise" in options else inputs
     for units in hidden:
