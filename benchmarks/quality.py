@@ -164,9 +164,16 @@ def benchmark(dataset: str, folds: int, repeats: int, extra: list[str]) -> dict[
     return results
 
 
+def mean_rmse(results: dict[str, Any]) -> dict[str, float]:
+    """Every model's RMSE, the mean over folds."""
+    return {
+        name: float(np.mean([f["rmse"] for f in res["folds"]])) for name, res in results.items()
+    }
+
+
 def best_model(results: dict[str, Any]) -> tuple[str, str]:
     """The workflow's name and the scikit-learn model with the lowest mean RMSE."""
-    rmse = {name: np.mean([f["rmse"] for f in res["folds"]]) for name, res in results.items()}
+    rmse = mean_rmse(results)
     ours = next(iter(rmse))
     return ours, min((v, k) for k, v in rmse.items() if k != ours)[1]
 
@@ -237,15 +244,14 @@ def table(results: dict[str, Any], log: bool) -> tuple[str, float]:
         f"| model | MAE{unit} | RMSE{unit} | R² | fit s/fold |",
         "| --- | --- | --- | --- | --- |",
     ]
-    rmse = {}
     for name, res in results.items():
         cells = []
         for key in ("mae", "rmse", "r2"):
             values = [f[key] for f in res["folds"]]
             cells.append(f"{np.mean(values):.4g} ± {np.std(values):.2g}")
-        rmse[name] = float(np.mean([f["rmse"] for f in res["folds"]]))
         lines.append(f"| {name} | {' | '.join(cells)} | {res['seconds']:.2f} |")
     ours, best = best_model(results)
+    rmse = mean_rmse(results)
     ratio = rmse[ours] / rmse[best]
     lines.append("")
     lines.append(f"RMSE ratio of the workflow to the best scikit-learn model ({best}): ")
