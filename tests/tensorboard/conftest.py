@@ -76,8 +76,11 @@ def logs_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def staged_run(logs_root: Path) -> Any:
-    """A holdout run in two stages that registers one image."""
-    return train(logs_root / "boston", [], [TwoStages(), ReportsAnImage()])
+    """A holdout run in two stages that registers one image, with weight histograms every
+    epoch (the default is every 10th)."""
+    return train(
+        logs_root / "boston", ["tensorboard.histogram_freq=1"], [TwoStages(), ReportsAnImage()]
+    )
 
 
 @pytest.fixture(scope="session")
