@@ -246,15 +246,20 @@ def make_loss(cfg: dict[str, Any], task: str) -> Any:
     return keras.losses.MeanSquaredError()
 
 
-def make_metric(task: str) -> tuple[Any, str]:
-    """The metric function watched besides the loss, and its log name."""
+def make_metrics(task: str) -> dict[str, Any]:
+    """The metric functions watched besides the loss, by log name.
+
+    Regression logs `mse` beside `mae`: the loss Keras logs (`val_loss`) includes the L2
+    penalty, which keeps falling as weight decay works while the validation error rises, so
+    early stopping and the plateau schedule are better off watching `val_mse`.
+    """
     import keras
 
     if task == "binary":
-        return keras.metrics.binary_accuracy, "accuracy"
+        return {"accuracy": keras.metrics.binary_accuracy}
     if task == "multiclass":
-        return keras.metrics.sparse_categorical_accuracy, "accuracy"
-    return keras.metrics.mean_absolute_error, "mae"
+        return {"accuracy": keras.metrics.sparse_categorical_accuracy}
+    return {"mae": keras.metrics.mean_absolute_error, "mse": keras.metrics.mean_squared_error}
 
 
 def per_member(fn: Any) -> Any:
@@ -284,15 +289,15 @@ def compile_options(run: Any, model: Any, stage: Any) -> dict[str, Any]:
     if rate is None:
         rate = run.config["train"]["learning_rate"]
     loss = make_loss(cfg, run.task)
-    metric, name = make_metric(run.task)
+    metrics = make_metrics(run.task)
     if is_ensemble(model):
         # Per-example losses (`call`), so Keras still applies sample and class weights.
         loss = per_member(loss.call)
-        metric = per_member(metric)
+        metrics = {name: per_member(fn) for name, fn in metrics.items()}
     return {
         "optimizer": make_optimizer(cfg, rate),
         "loss": loss,
-        "metrics": [keras.metrics.MeanMetricWrapper(metric, name=name)],
+        "metrics": [keras.metrics.MeanMetricWrapper(fn, name=name) for name, fn in metrics.items()],
         "steps_per_execution": run.config["train"]["steps_per_execution"],
     }
 

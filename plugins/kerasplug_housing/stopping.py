@@ -23,6 +23,13 @@ from kerasplug import ConfigError, Option, hookimpl
 
 #: Metrics (without `val_`) for which higher is better when `mode = "auto"`.
 HIGHER_IS_BETTER = ("accuracy", "acc", "auc", "r2", "f1", "precision", "recall")
+
+
+def direction(monitor: str) -> str:
+    """`"max"` for a log where higher is better (accuracy, AUC, ...), `"min"` otherwise."""
+    return "max" if monitor.removeprefix("val_") in HIGHER_IS_BETTER else "min"
+
+
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -50,7 +57,7 @@ class EarlyStopping:
                 f"early_stopping.mode = {mode!r} is not allowed; choose 'auto', 'min' or 'max'"
             )
         if mode == "auto":
-            mode = "max" if monitor.removeprefix("val_") in HIGHER_IS_BETTER else "min"
+            mode = direction(monitor)
         self.monitor = monitor
         self.sign = 1.0 if mode == "min" else -1.0
         self.patience = patience
@@ -132,7 +139,12 @@ class StoppingPlugin:
         return {
             "early_stopping": {
                 "enabled": Option(True, bool, "stop when the monitored value stops improving"),
-                "monitor": Option("val_loss", str, "the epoch log to watch"),
+                "monitor": Option(
+                    "val_loss",
+                    str,
+                    "the epoch log to watch ('val_loss' includes the L2 penalty; a regression "
+                    "also logs 'val_mse', the validation error alone)",
+                ),
                 "mode": Option(
                     "auto", str, "whether lower or higher is better", choices=("auto", "min", "max")
                 ),

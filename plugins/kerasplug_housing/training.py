@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from kerasplug import Option, hookimpl
+from kerasplug_housing.stopping import direction
 
 SCHEDULES = ("none", "plateau", "cosine")
 
@@ -21,7 +22,10 @@ def config_sections() -> dict[str, Any]:
         "train": {
             "schedule": Option("none", str, "learning-rate schedule", choices=SCHEDULES),
             "plateau_monitor": Option(
-                "val_loss", str, "log that 'plateau' watches (falls back to 'loss' without valid)"
+                "val_loss",
+                str,
+                "log that 'plateau' watches (falls back to 'loss' without valid), lower or higher "
+                "as early_stopping.mode 'auto' judges it",
             ),
             "plateau_factor": Option(
                 0.5, float, "'plateau' multiplies the rate by this", min=0.0, max=1.0
@@ -71,6 +75,7 @@ def training_callbacks(run: Any, stage: Any) -> list[Any]:
         return [
             keras.callbacks.ReduceLROnPlateau(
                 monitor=monitor,
+                mode=direction(monitor),
                 factor=cfg["plateau_factor"],
                 patience=cfg["plateau_patience"],
                 min_lr=cfg["min_learning_rate"],

@@ -42,7 +42,8 @@ def train(tmp_path_factory, name, overrides, plugins=()):
 
 @pytest.fixture(scope="session")
 def kfold_ensemble_run(tmp_path_factory):
-    """3-fold cross-validation of a 2-member ensemble, each fold stopped by a target value."""
+    """3-fold cross-validation of a 2-member ensemble, each fold stopped by a target value; the
+    plateau schedule watches a metric (`val_mse`), not the loss."""
     return train(
         tmp_path_factory,
         "kfold",
@@ -50,6 +51,7 @@ def kfold_ensemble_run(tmp_path_factory):
             "split.folds=3",
             "model.ensemble=2",
             "train.schedule=plateau",
+            "train.plateau_monitor=val_mse",
             "early_stopping.stop_when=val_loss < 1000",
         ],
     )

@@ -3,6 +3,8 @@ ensembles, class weights, and classification end to end."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from kerasplug_housing.model import (
@@ -12,7 +14,7 @@ from kerasplug_housing.model import (
     make_optimizer,
     per_member,
 )
-from kerasplug_housing.training import balanced_weights, cosine_rate
+from kerasplug_housing.training import balanced_weights, cosine_rate, training_callbacks
 
 from kerasplug.artifacts import load_model
 
@@ -171,6 +173,31 @@ def test_schedules_are_keras_callbacks_that_set_the_rate(kfold_ensemble_run, bin
     rates = binary_run.history["learning_rate"].tolist()
     assert rates == sorted(rates, reverse=True) and rates[0] > rates[-1]  # cosine
     assert "learning_rate" in kfold_ensemble_run.history  # reduce on plateau
+
+
+@pytest.mark.hook("training_callbacks")
+@pytest.mark.parametrize(
+    "monitor, parts, watched, mode",
+    [
+        ("val_mse", ("train", "valid"), "val_mse", "min"),
+        ("val_mae", ("train",), "mae", "min"),
+        ("val_accuracy", ("train", "valid"), "val_accuracy", "max"),
+    ],
+)
+def test_the_plateau_schedule_watches_any_log_the_right_way_up(monitor, parts, watched, mode):
+    # Keras's ReduceLROnPlateau cannot tell by itself which way a custom metric improves.
+    train = {"schedule": "plateau", "plateau_monitor": monitor, "learning_rate": 0.01}
+    train |= {"plateau_factor": 0.5, "plateau_patience": 3, "min_learning_rate": 1e-6}
+    run = SimpleNamespace(config={"train": train}, parts=dict.fromkeys(parts))
+    (callback,) = training_callbacks(run, SimpleNamespace(learning_rate=None))
+    assert callback.monitor == watched and callback.mode == mode
+
+
+def test_a_regression_logs_the_validation_error_apart_from_the_penalty(kfold_ensemble_run):
+    # val_loss includes the L2 penalty; val_mse is the members' mean squared error alone.
+    history = kfold_ensemble_run.history
+    assert {"mse", "val_mse"} <= set(history.columns)
+    assert (history["val_mse"] >= 0).all()
 
 
 def test_balanced_class_weights_are_inverse_to_frequency():
