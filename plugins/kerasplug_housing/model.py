@@ -5,12 +5,14 @@ binary target, a softmax over the classes otherwise; the loss matches it.
 
 An ensemble (`model.ensemble = N`) is one Keras model holding N independently initialised
 copies of the MLP side by side. For training its output is the N members' predictions
-concatenated, and the loss compares every member's prediction with the target: as the members
-share no weights, each one's gradient comes from its own loss only, exactly as if it were
-trained alone (on the same batches). After fitting, `run.model` becomes a view of the same
-layers whose output averages the members, so predictions, metrics and the saved `model.keras`
-are the averaged ensemble, built from stock layers only (it loads with `safe_mode=True`).
-With several training stages, stages after the first train that averaged view.
+concatenated, and the loss averages every member's loss against the target, L1/L2 penalty
+included (each member's penalty is divided by the number of members, as Keras adds them all):
+as the members share no weights, each one's gradient is its own loss's, divided by the number
+of members, exactly as if it were trained alone (on the same batches). After fitting,
+`run.model` becomes a view of the same layers whose output averages the members, so
+predictions, metrics and the saved `model.keras` are the averaged ensemble, built from stock
+layers only (it loads with `safe_mode=True`). With several training stages, stages after the
+first train that averaged view.
 
 Two regularisers for small tables: `model.input_noise` adds Gaussian noise to the scaled
 inputs while training (Keras's `GaussianNoise`, off at inference), and `model.ema` makes the
@@ -42,8 +44,12 @@ def config_sections() -> dict[str, Any]:
             "dropout": Option(
                 0.0, float, "dropout rate after each hidden layer", min=0.0, max=0.95
             ),
-            "l1": Option(0.0, float, "L1 penalty on hidden kernels", min=0.0),
-            "l2": Option(0.0, float, "L2 penalty on hidden kernels", min=0.0),
+            "l1": Option(
+                0.0, float, "L1 penalty on hidden kernels (of each member of an ensemble)", min=0.0
+            ),
+            "l2": Option(
+                0.0, float, "L2 penalty on hidden kernels (of each member of an ensemble)", min=0.0
+            ),
             "loss": Option(
                 "auto",
                 str,
@@ -148,10 +154,14 @@ def build_mlp(n_features: int, task: str, n_classes: int, cfg: dict[str, Any]) -
             f"model.ensemble = {members} supports regression and binary targets only; "
             "set model.ensemble = 1 for a multiclass target"
         )
+    # The loss averages the members' losses while Keras adds every layer's penalty, so each
+    # member's penalty is divided by their number: the total is then the mean of what each
+    # member would minimise alone, and `model.l1` / `model.l2` mean the same for any ensemble.
+    member = cfg | {"l1": cfg["l1"] / members, "l2": cfg["l2"] / members}
     heads = []
     for m in range(1, members + 1):
-        tower = _tower(keras, inputs, cfg, f"m{m}_")
-        heads.append(_head(keras, tower, task, n_classes, f"m{m}_output", cfg, inputs))
+        tower = _tower(keras, inputs, member, f"m{m}_")
+        heads.append(_head(keras, tower, task, n_classes, f"m{m}_output", member, inputs))
     outputs = keras.layers.Concatenate(name=MEMBERS)(heads)
     return keras.Model(inputs, outputs, name=f"mlp_ensemble_{members}")
 

@@ -123,16 +123,22 @@ def test_an_ensemble_trains_each_member_on_its_own_loss_and_predicts_their_mean(
     import keras
 
     keras.utils.set_random_seed(0)
-    model = build_mlp(3, "regression", 0, {**CFG, "ensemble": 3, "dropout": 0.0})
+    # A large L2 penalty, so that it weighs in the gradients compared below.
+    cfg = {**CFG, "dropout": 0.0, "l2": 0.1}
+    model = build_mlp(3, "regression", 0, {**cfg, "ensemble": 3})
     assert model.output_shape == (None, 3)
     x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
     y = x.sum(axis=1)
-    first = model.get_layer("m1_output")
-    # Training on the ensemble's loss gives member 1 exactly the gradient of its own loss.
-    with_all = _gradient(model, x, y, first)
-    alone = keras.Model(model.inputs, first.output)
-    alone_grad = _gradient(alone, x, y, first) / 3  # the ensemble's loss averages 3 members
-    np.testing.assert_allclose(with_all, alone_grad, rtol=1e-4, atol=1e-6)
+    # The same network as member 1, built alone with the same config and given its weights.
+    alone = build_mlp(3, "regression", 0, {**cfg, "ensemble": 1})
+    for layer in alone.layers[1:]:
+        layer.set_weights(model.get_layer(f"m1_{layer.name}").get_weights())
+    # Training on the ensemble's loss (penalties included) gives member 1 exactly the gradient
+    # of its own loss, divided by the 3 members the ensemble's loss averages.
+    for name in ("dense_1", "dense_2", "output"):
+        with_all = _gradient(model, x, y, model.get_layer(f"m1_{name}"))
+        alone_grad = _gradient(alone, x, y, alone.get_layer(name)) / 3
+        np.testing.assert_allclose(with_all, alone_grad, rtol=1e-4, atol=1e-6)
     mean = averaging_view(model)
     members = np.asarray(model(x, training=False))
     np.testing.assert_allclose(np.asarray(mean(x)).ravel(), members.mean(axis=1), rtol=1e-5)
@@ -146,6 +152,7 @@ def _gradient(model, x, y, layer):
     fn = per_member(loss.call) if is_ensemble(model) else loss.call
     with tf.GradientTape() as tape:
         value = tf.reduce_mean(fn(tf.constant(y.reshape(-1, 1)), model(x, training=True)))
+        value += tf.add_n(model.losses)  # the L1/L2 penalties, as Keras adds them to the loss
     return tape.gradient(value, layer.kernel).numpy()
 
 
