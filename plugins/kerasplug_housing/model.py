@@ -260,8 +260,8 @@ def make_metrics(task: str) -> dict[str, Any]:
     """The metric functions watched besides the loss, by log name.
 
     Regression logs `mse` beside `mae`: the loss Keras logs (`val_loss`) includes the L2
-    penalty, which keeps falling as weight decay works while the validation error rises, so
-    early stopping and the plateau schedule are better off watching `val_mse`.
+    penalty, which can keep falling while the validation error no longer does; `val_mse` is
+    that error alone, for early stopping or the plateau schedule to watch.
     """
     import keras
 
