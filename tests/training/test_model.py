@@ -200,7 +200,7 @@ def test_the_plateau_schedule_watches_any_log_the_right_way_up(monitor, parts, w
     assert callback.monitor == watched and callback.mode == mode
 
 
-def test_a_regression_logs_the_validation_error_apart_from_the_penalty(kfold_ensemble_run):
+def test_a_regression_logs_its_mean_squared_error_beside_the_loss(kfold_ensemble_run):
     # val_loss includes the L2 penalty; val_mse is the members' mean squared error alone.
     history = kfold_ensemble_run.history
     assert {"mse", "val_mse"} <= set(history.columns)
