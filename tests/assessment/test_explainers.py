@@ -151,7 +151,10 @@ def test_lrp_of_an_averaging_ensemble_is_the_mean_of_its_members_and_conserves()
     r, output, absorbed = lrp.model_relevance(model, x, epsilon=1e-12)
     expected = np.mean([lrp.relevance(lrp.chain(m), x, 1e-12)[0] for m in members], axis=0)
     np.testing.assert_allclose(r, expected, rtol=1e-9)
-    np.testing.assert_allclose(output, np.asarray(model(x)).ravel(), rtol=1e-5)
+    # Keras runs the model in float32, whose rounding (which depends on the CPU's kernels)
+    # is relative to the size of the sums, not to an output that happens to be near zero.
+    keras_output = np.asarray(model(x)).ravel()
+    np.testing.assert_allclose(output, keras_output, rtol=1e-5, atol=1e-5 * np.abs(output).max())
     np.testing.assert_allclose(r.sum(axis=1), output, rtol=1e-6, atol=1e-9)
     assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
 
