@@ -256,7 +256,10 @@ def test_a_plugin_dataset_feeds_model_fit_instead_of_the_arrays(tmp_path):
     assert counted.asked == [("train", 128), ("valid", 128)]
     assert counted.passes == 3  # one pass per epoch
     assert list(result.history["epoch"]) == [1, 2, 3]
-    assert result.history["loss"].iloc[-1] < result.history["loss"].iloc[0]
+    # It learned from those rows: the untrained network scores R² -1.2 on them. (Not "the loss
+    # fell": three epochs read through a Python generator are not always the same, and on a
+    # busy machine the third epoch's loss once ended above the first's.)
+    assert result.metrics["train"]["r2"] > 0
 
 
 #: Runs the CLI and, at exit, writes the process's peak resident memory (VmHWM, in KiB). The
