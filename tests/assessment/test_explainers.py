@@ -119,13 +119,21 @@ def test_kernel_shap_serves_wide_inputs_and_stays_additive():
     np.testing.assert_allclose(total, result.extras["prediction"], rtol=1e-4, atol=1e-6)
 
 
-def test_lrp_without_biases_conserves_the_output_exactly():
-    rows = frame(25, 5, 7)
-    model = mlp(5, 2, biases=False)
-    r, output, absorbed = lrp.relevance(lrp.chain(model), rows.to_numpy(), epsilon=1e-12)
-    np.testing.assert_allclose(output, np.asarray(model(rows.to_numpy())).ravel(), rtol=1e-5)
+def assert_conserves(keras_output, r, output, absorbed):
+    """LRP's output is the network's (as Keras computes it), and the relevances of a bias-free
+    network sum to it."""
+    # Keras runs the model in float32, whose rounding (which depends on the CPU's kernels)
+    # is relative to the size of the sums, not to an output that happens to be near zero.
+    keras_output = np.asarray(keras_output).ravel()
+    np.testing.assert_allclose(output, keras_output, rtol=1e-5, atol=1e-5 * np.abs(output).max())
     np.testing.assert_allclose(r.sum(axis=1), output, rtol=1e-6, atol=1e-9)
     assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
+
+
+def test_lrp_without_biases_conserves_the_output_exactly():
+    x = frame(25, 5, 7).to_numpy()
+    model = mlp(5, 2, biases=False)
+    assert_conserves(model(x), *lrp.relevance(lrp.chain(model), x, epsilon=1e-12))
 
 
 def test_lrp_layer_rule_conserves_all_but_the_bias_share():
@@ -151,12 +159,7 @@ def test_lrp_of_an_averaging_ensemble_is_the_mean_of_its_members_and_conserves()
     r, output, absorbed = lrp.model_relevance(model, x, epsilon=1e-12)
     expected = np.mean([lrp.relevance(lrp.chain(m), x, 1e-12)[0] for m in members], axis=0)
     np.testing.assert_allclose(r, expected, rtol=1e-9)
-    # Keras runs the model in float32, whose rounding (which depends on the CPU's kernels)
-    # is relative to the size of the sums, not to an output that happens to be near zero.
-    keras_output = np.asarray(model(x)).ravel()
-    np.testing.assert_allclose(output, keras_output, rtol=1e-5, atol=1e-5 * np.abs(output).max())
-    np.testing.assert_allclose(r.sum(axis=1), output, rtol=1e-6, atol=1e-9)
-    assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
+    assert_conserves(model(x), r, output, absorbed)
 
 
 def zero_bias_wide_and_deep(n_features, task, hidden, ensemble, seed, input_noise=0.0):
@@ -186,9 +189,7 @@ def test_lrp_of_a_wide_and_deep_network_splits_the_sum_and_conserves(ensemble, i
         model = averaging_view(model)
     x = frame(15, 4, 9).to_numpy()
     r, output, absorbed = lrp.model_relevance(model, x, epsilon=1e-12)
-    np.testing.assert_allclose(output, np.asarray(model(x)).ravel(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(r.sum(axis=1), output, rtol=1e-6, atol=1e-9)
-    assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
+    assert_conserves(model(x), r, output, absorbed)
     # The linear branch's share is exactly x_i * w_i on every input.
     prefixes = [""] if ensemble == 1 else [f"m{m}_" for m in range(1, ensemble + 1)]
     linear = np.mean(
@@ -219,9 +220,7 @@ def test_lrp_explains_the_logit_of_a_binary_wide_and_deep_network(ensemble):
     r, output, absorbed = lrp.model_relevance(model, x, epsilon=1e-12, logit=True)
     # The explained quantity is the (mean) logit, not the probability, and it is conserved.
     expected = np.mean([np.asarray(f(x)).ravel() for f in logits], axis=0)
-    np.testing.assert_allclose(output, expected, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(r.sum(axis=1), output, rtol=1e-6, atol=1e-9)
-    assert np.abs(absorbed).max() < 1e-6 * np.abs(output).max()
+    assert_conserves(expected, r, output, absorbed)
 
 
 def test_lrp_refuses_layers_it_does_not_cover():
