@@ -149,7 +149,10 @@ def benchmark(dataset: str, folds: int, repeats: int, extra: list[str]) -> dict[
     for name, model in sklearn_models(seed).items():
         results[name] = {"folds": [], "rows": [], "seconds": 0.0}
         for split in run.splits:
-            fit_rows = np.concatenate([split.train, split.valid]).astype(int)
+            # Sorted: the order of the rows changes what GradientBoosting's subsample and
+            # RandomForest's bootstrap draw, and must not depend on how the workflow carved
+            # its validation part out of them (split.valid_size) or on its seed.
+            fit_rows = np.sort(np.concatenate([split.train, split.valid]).astype(int))
             test_rows = np.asarray(split.test, dtype=int)
             pipe = make_pipeline(
                 preprocessor(x_all, one_hot=name == "LinearRegression"), clone(model)
