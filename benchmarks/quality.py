@@ -14,6 +14,7 @@ training rows, and the number of folds the workflow wins.
     python benchmarks/quality.py --dataset boston
     python benchmarks/quality.py --quick          # 2 folds x 1 repeat, a smoke run
     python benchmarks/quality.py --dataset ames --repeats 1 --no-record --set model.ensemble=3
+    python benchmarks/quality.py --dataset ames --repeats 1 --no-record --json a.json
 
 Scikit-learn's models see a minimal preprocessing fitted inside each fold: numeric gaps get the
 median, text is ordinally encoded (one-hot for LinearRegression), and for Ames they are fitted
@@ -23,6 +24,7 @@ on log(price), the usual choice for its skewed prices.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -227,19 +229,23 @@ def paired(results: dict[str, Any], folds: int) -> str:
     correction (Machine Learning 52, 2003) scales the variance by 1/n + n_test/n_train instead
     of 1/n."""
     ours, best = best_model(results)
-    diff = np.array(
-        [
-            a["rmse"] - b["rmse"]
-            for a, b in zip(results[ours]["folds"], results[best]["folds"], strict=True)
-        ]
+    mean, se, wins, n = paired_difference(results[ours]["folds"], results[best]["folds"], folds)
+    return (
+        f"Per fold, the workflow's RMSE minus {best}'s: mean {mean:+.3f}, corrected "
+        f"standard error {se:.3f} (Nadeau and Bengio's, for folds that share training rows); "
+        f"the workflow is better on {wins} of {n} folds."
     )
+
+
+def paired_difference(
+    ours: list[dict[str, float]], theirs: list[dict[str, float]], folds: int
+) -> tuple[float, float, int, int]:
+    """Mean per-fold RMSE difference, its corrected standard error (see `paired`), the folds
+    where `ours` is lower, and the number of folds."""
+    diff = np.array([a["rmse"] - b["rmse"] for a, b in zip(ours, theirs, strict=True)])
     n = len(diff)
     se = float(np.sqrt((1 / n + 1 / (folds - 1)) * np.var(diff, ddof=1)))
-    return (
-        f"Per fold, the workflow's RMSE minus {best}'s: mean {diff.mean():+.3f}, corrected "
-        f"standard error {se:.3f} (Nadeau and Bengio's, for folds that share training rows); "
-        f"the workflow is better on {int((diff < 0).sum())} of {n} folds."
-    )
+    return float(diff.mean()), se, int((diff < 0).sum()), n
 
 
 def describe(config: dict[str, Any]) -> str:
@@ -297,12 +303,25 @@ def main() -> None:
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override the config"
     )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write every model's per-fold scores there, to compare runs fold by fold",
+    )
     args = parser.parse_args()
+    per_fold: dict[str, Any] = {}
     folds, repeats = (2, 1) if args.quick else (5, args.repeats)
     datasets = ("boston", "ames") if args.dataset == "all" else (args.dataset,)
     command = "python " + " ".join(shlex.quote(a) for a in ["benchmarks/quality.py", *sys.argv[1:]])
     for dataset in datasets:
         results = benchmark(dataset, folds, repeats, args.set)
+        if args.json:
+            per_fold[dataset] = {
+                "command": command,
+                "scores": {name: res["folds"] for name, res in results.items()},
+            }
+            args.json.write_text(json.dumps(per_fold, indent=1) + "\n")
         text, _ = table(results, log=dataset == "ames")
         text += "\n\n" + losing_rows(results, log=dataset == "ames")
         text += "\n\n" + paired(results, folds)

@@ -1,0 +1,52 @@
+"""Compare two runs of benchmarks/quality.py fold by fold, from the files its `--json` wrote.
+
+Two settings of the workflow scored on the same folds differ by less than the spread of the
+folds themselves; the per-fold difference shows which is better, and how surely. For each data
+set in both files: each one's mean RMSE and its workflow's RMSE minus the other's per fold
+(mean, Nadeau and Bengio's corrected standard error, folds won), and the same against the best
+scikit-learn model of the first file.
+
+Run: python benchmarks/compare_folds.py BASE.json OTHER.json [--folds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quality import paired_difference
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", type=Path)
+    parser.add_argument("other", type=Path)
+    parser.add_argument("--folds", type=int, default=5, help="folds per repeat (2 for --quick)")
+    args = parser.parse_args()
+    base, other = (json.loads(p.read_text()) for p in (args.base, args.other))
+    for dataset in base.keys() & other.keys():
+        a, b = base[dataset]["scores"], other[dataset]["scores"]
+        ours_a, ours_b = next(iter(a)), next(iter(b))
+        rmse = {name: float(np.mean([f["rmse"] for f in folds])) for name, folds in a.items()}
+        best = min((v, k) for k, v in rmse.items() if k != ours_a)[1]
+        print(f"{dataset}:")
+        for label, run in (("base", base), ("other", other)):
+            ours = next(iter(run[dataset]["scores"]))
+            mean = np.mean([f["rmse"] for f in run[dataset]["scores"][ours]])
+            print(f"  {label}: RMSE {mean:.4f} ({run[dataset]['command']})")
+        print(f"  {best}: RMSE {rmse[best]:.4f}")
+        for name, theirs in (("base", a[ours_a]), (best, a[best])):
+            mean, se, wins, n = paired_difference(b[ours_b], theirs, args.folds)
+            print(
+                f"  other minus {name}, per fold: mean {mean:+.4f}, corrected standard error "
+                f"{se:.4f}, other better on {wins} of {n}"
+            )
+
+
+if __name__ == "__main__":
+    main()
