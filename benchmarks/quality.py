@@ -313,7 +313,12 @@ def main() -> None:
     per_fold: dict[str, Any] = {}
     folds, repeats = (2, 1) if args.quick else (5, args.repeats)
     datasets = ("boston", "ames") if args.dataset == "all" else (args.dataset,)
-    command = "python " + " ".join(shlex.quote(a) for a in ["benchmarks/quality.py", *sys.argv[1:]])
+    # The command that reproduces the figures: --json only chooses where a copy goes.
+    argv = " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if args.json:
+        argv = argv.replace(f"--json={shlex.quote(str(args.json))}", "")
+        argv = argv.replace(f"--json {shlex.quote(str(args.json))}", "")
+    command = " ".join(["python benchmarks/quality.py", *argv.split()])
     for dataset in datasets:
         results = benchmark(dataset, folds, repeats, args.set)
         if args.json:
