@@ -6,7 +6,11 @@ set in both files: each one's mean RMSE and its workflow's RMSE minus the other'
 (mean, Nadeau and Bengio's corrected standard error, folds won), and the same against the best
 scikit-learn model of the first file.
 
-Run: python benchmarks/compare_folds.py BASE.json OTHER.json [--folds 5]
+Either file may instead be a run directory of `kerasplug run` on an example config: its
+predictions.csv is scored per fold as quality.py scores the workflow (for Ames, on log price),
+which shows whether the run reproduces the benchmark's figures on the same folds.
+
+Run: python benchmarks/compare_folds.py BASE.json OTHER.json|RUN_DIR [--folds 5]
 """
 
 from __future__ import annotations
@@ -19,7 +23,25 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality import paired_difference
+from quality import paired_difference, scores
+
+
+def load(path: Path) -> dict:
+    """quality.py's `--json` output, or the same for a run directory's test predictions."""
+    if not path.is_dir():
+        return json.loads(path.read_text())
+    import pandas as pd
+    import tomllib
+
+    config = tomllib.loads((path / "config.toml").read_text())
+    dataset = config["data"]["source"]
+    preds = pd.read_csv(path / "predictions.csv")
+    test = preds[preds["split"] == "test"]
+    folds = [
+        scores(part["y_true"], part["y_pred"], log=dataset == "ames")
+        for _, part in test.groupby("fold", sort=True)
+    ]
+    return {dataset: {"command": f"kerasplug run (in {path})", "scores": {"kerasplug": folds}}}
 
 
 def main() -> None:
@@ -28,7 +50,7 @@ def main() -> None:
     parser.add_argument("other", type=Path)
     parser.add_argument("--folds", type=int, default=5, help="folds per repeat (2 for --quick)")
     args = parser.parse_args()
-    base, other = (json.loads(p.read_text()) for p in (args.base, args.other))
+    base, other = load(args.base), load(args.other)
     for dataset in base.keys() & other.keys():
         a, b = base[dataset]["scores"], other[dataset]["scores"]
         ours_a, ours_b = next(iter(a)), next(iter(b))
