@@ -55,14 +55,17 @@ def main() -> None:
         a, b = base[dataset]["scores"], other[dataset]["scores"]
         ours_a, ours_b = next(iter(a)), next(iter(b))
         rmse = {name: float(np.mean([f["rmse"] for f in folds])) for name, folds in a.items()}
-        best = min((v, k) for k, v in rmse.items() if k != ours_a)[1]
         print(f"{dataset}:")
         for label, run in (("base", base), ("other", other)):
             ours = next(iter(run[dataset]["scores"]))
             mean = np.mean([f["rmse"] for f in run[dataset]["scores"][ours]])
             print(f"  {label}: RMSE {mean:.4f} ({run[dataset]['command']})")
-        print(f"  {best}: RMSE {rmse[best]:.4f}")
-        for name, theirs in (("base", a[ours_a]), (best, a[best])):
+        against = [("base", a[ours_a])]
+        if len(rmse) > 1:  # a run directory has the workflow's scores only
+            best = min((v, k) for k, v in rmse.items() if k != ours_a)[1]
+            print(f"  {best}: RMSE {rmse[best]:.4f}")
+            against.append((best, a[best]))
+        for name, theirs in against:
             mean, se, wins, n = paired_difference(b[ours_b], theirs, args.folds)
             print(
                 f"  other minus {name}, per fold: mean {mean:+.4f}, corrected standard error "

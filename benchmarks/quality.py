@@ -314,11 +314,10 @@ def main() -> None:
     folds, repeats = (2, 1) if args.quick else (5, args.repeats)
     datasets = ("boston", "ames") if args.dataset == "all" else (args.dataset,)
     # The command that reproduces the figures: --json only chooses where a copy goes.
-    argv = " ".join(shlex.quote(a) for a in sys.argv[1:])
-    if args.json:
-        argv = argv.replace(f"--json={shlex.quote(str(args.json))}", "")
-        argv = argv.replace(f"--json {shlex.quote(str(args.json))}", "")
-    command = " ".join(["python benchmarks/quality.py", *argv.split()])
+    argv = [a for a in sys.argv[1:] if not a.startswith("--json=")]
+    if "--json" in argv:
+        del argv[argv.index("--json") : argv.index("--json") + 2]
+    command = "python " + " ".join(shlex.quote(a) for a in ["benchmarks/quality.py", *argv])
     for dataset in datasets:
         results = benchmark(dataset, folds, repeats, args.set)
         if args.json:
