@@ -17,6 +17,7 @@ NEEDED = {
     "housing.preprocess",
     "housing.eda",
     "housing.model",
+    "housing.training",  # the Ames example sets its learning-rate schedule
     "housing.stopping",
     "housing.metrics",
 }
