@@ -224,7 +224,8 @@ def resolve(raw: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
             if key not in options:
                 raise ConfigError(
                     f"unknown config key {section}.{key}{_close(key, options)}; "
-                    f"keys of [{section}]: {', '.join(sorted(options)) or 'none'}"
+                    f"keys of [{section}]: {', '.join(sorted(options)) or 'none'} "
+                    "(a plugin may be missing or disabled)"
                 )
         resolved[section] = _resolve_table(section, given, options)
     plugins = raw.get("plugins", [])

@@ -20,6 +20,14 @@ def test_unknown_key_names_the_dotted_key_and_suggests_the_close_one():
         resolve({"train": {"epoch": 3}}, core_sections())
 
 
+def test_a_key_of_a_missing_plugin_says_a_plugin_may_be_missing():
+    # train.schedule belongs to housing.training, which these core sections leave out.
+    with pytest.raises(ConfigError) as info:
+        resolve({"train": {"schedule": "plateau"}}, core_sections())
+    assert str(info.value).startswith("unknown config key train.schedule; keys of [train]: ")
+    assert str(info.value).endswith("(a plugin may be missing or disabled)")
+
+
 def test_unknown_section_lists_the_known_ones():
     with pytest.raises(ConfigError, match=r"unknown config section \[trian\].*'train'"):
         resolve({"trian": {}}, core_sections())
