@@ -13,10 +13,14 @@ examples/housing/boston.toml --set split.folds=5 --set split.repeats=3`)
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quality import read_predictions
 
 
 def clip_report(preds: pd.DataFrame) -> str:
@@ -45,12 +49,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path, help="a regression run's directory")
     args = parser.parse_args()
-    path = args.run_dir / "predictions.csv"
-    if not path.is_file():
-        parser.error(f"{path} does not exist: give the directory of a finished regression run")
-    preds = pd.read_csv(path)
-    if "fold" not in preds:
-        preds["fold"] = 0
+    try:
+        preds = read_predictions(args.run_dir)
+    except FileNotFoundError as err:
+        parser.error(str(err))
     print(clip_report(preds))
 
 

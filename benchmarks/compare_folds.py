@@ -10,7 +10,7 @@ Either file may instead be a run directory of `kerasplug run` on an example conf
 predictions.csv is scored per fold as quality.py scores the workflow (for Ames, on log price),
 which shows whether the run reproduces the benchmark's figures on the same folds.
 
-Run: python benchmarks/compare_folds.py BASE.json OTHER.json|RUN_DIR [--folds 5]
+Run: python benchmarks/compare_folds.py BASE.json|RUN_DIR OTHER.json|RUN_DIR [--folds K]
 """
 
 from __future__ import annotations
@@ -23,36 +23,46 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality import paired_difference, scores
+from quality import paired_difference, read_predictions, scores
 
 
 def load(path: Path) -> dict:
     """quality.py's `--json` output, or the same for a run directory's test predictions."""
     if not path.is_dir():
         return json.loads(path.read_text())
-    import pandas as pd
     import tomllib
 
     config = tomllib.loads((path / "config.toml").read_text())
     dataset = config["data"]["source"]
-    preds = pd.read_csv(path / "predictions.csv")
-    test = preds[preds["split"] == "test"]
+    test = read_predictions(path).query("split == 'test'")
     folds = [
         scores(part["y_true"], part["y_pred"], log=dataset == "ames")
         for _, part in test.groupby("fold", sort=True)
     ]
-    return {dataset: {"command": f"kerasplug run (in {path})", "scores": {"kerasplug": folds}}}
+    return {
+        dataset: {
+            "command": f"kerasplug run (in {path})",
+            "folds": config["split"]["folds"],
+            "scores": {"kerasplug": folds},
+        }
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", type=Path)
     parser.add_argument("other", type=Path)
-    parser.add_argument("--folds", type=int, default=5, help="folds per repeat (2 for --quick)")
+    parser.add_argument(
+        "--folds", type=int, help="folds per repeat (default: as the base file says, else 5)"
+    )
     args = parser.parse_args()
-    base, other = load(args.base), load(args.other)
+    try:
+        base, other = load(args.base), load(args.other)
+    except FileNotFoundError as err:
+        parser.error(str(err))
     for dataset in base.keys() & other.keys():
         a, b = base[dataset]["scores"], other[dataset]["scores"]
+        folds = args.folds or base[dataset].get("folds", 5)
         ours_a, ours_b = next(iter(a)), next(iter(b))
         rmse = {name: float(np.mean([f["rmse"] for f in folds])) for name, folds in a.items()}
         print(f"{dataset}:")
@@ -66,7 +76,7 @@ def main() -> None:
             print(f"  {best}: RMSE {rmse[best]:.4f}")
             against.append((best, a[best]))
         for name, theirs in against:
-            mean, se, wins, n = paired_difference(b[ours_b], theirs, args.folds)
+            mean, se, wins, n = paired_difference(b[ours_b], theirs, folds)
             print(
                 f"  other minus {name}, per fold: mean {mean:+.4f}, corrected standard error "
                 f"{se:.4f}, other better on {wins} of {n}"

@@ -240,12 +240,27 @@ def paired(results: dict[str, Any], folds: int) -> str:
 def paired_difference(
     ours: list[dict[str, float]], theirs: list[dict[str, float]], folds: int
 ) -> tuple[float, float, int, int]:
-    """Mean per-fold RMSE difference, its corrected standard error (see `paired`), the folds
-    where `ours` is lower, and the number of folds."""
+    """Mean per-fold RMSE difference, its corrected standard error (see `paired`; NaN for a
+    single holdout), the folds where `ours` is lower, and the number of folds."""
     diff = np.array([a["rmse"] - b["rmse"] for a, b in zip(ours, theirs, strict=True)])
     n = len(diff)
-    se = float(np.sqrt((1 / n + 1 / (folds - 1)) * np.var(diff, ddof=1)))
+    se = float(np.sqrt((1 / n + 1 / (folds - 1)) * np.var(diff, ddof=1))) if folds > 1 else np.nan
     return float(diff.mean()), se, int((diff < 0).sum()), n
+
+
+def read_predictions(run_dir: Path) -> Any:
+    """A finished run's predictions.csv as a DataFrame; a holdout run's rows are fold 0."""
+    import pandas as pd
+
+    path = run_dir / "predictions.csv"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist: give the directory of a finished regression run"
+        )
+    preds = pd.read_csv(path)
+    if "fold" not in preds:
+        preds["fold"] = 0
+    return preds
 
 
 def describe(config: dict[str, Any]) -> str:
@@ -323,6 +338,7 @@ def main() -> None:
         if args.json:
             per_fold[dataset] = {
                 "command": command,
+                "folds": folds,
                 "scores": {name: res["folds"] for name, res in results.items()},
             }
             args.json.write_text(json.dumps(per_fold, indent=1) + "\n")
