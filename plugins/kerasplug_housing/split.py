@@ -32,6 +32,12 @@ def config_sections() -> dict[str, Any]:
             "time_column": Option(
                 "", str, "hold out the latest rows by this date/year column ('': no time order)"
             ),
+            "seed": Option(
+                None,
+                int,
+                "seed of the row shuffles (unset: run.seed); fix it to keep the same splits "
+                "while run.seed draws other networks",
+            ),
         }
     }
 
@@ -147,7 +153,7 @@ def time_holdout(times: Any, test_size: float, valid_size: float) -> Split:
 @hookimpl(trylast=True)
 def make_splits(run: Any, frame: Any, target: str) -> list[Split]:
     cfg = run.config["split"]
-    seed = run.config["run"]["seed"]
+    seed = run.config["run"]["seed"] if cfg["seed"] is None else cfg["seed"]
     if cfg["time_column"]:
         column = cfg["time_column"]
         if column not in frame.columns:

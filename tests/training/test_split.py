@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
-from kerasplug_housing.split import kfold, time_holdout
+from kerasplug_housing.split import kfold, make_splits, time_holdout
 
 from kerasplug import ConfigError, Trainer
 
@@ -29,6 +31,20 @@ def test_the_same_seed_gives_the_same_folds():
     first = kfold(y, 3, 2, 0.2, seed=11, stratify=False)
     again = kfold(y, 3, 2, 0.2, seed=11, stratify=False)
     assert all(np.array_equal(a.test, b.test) for a, b in zip(first, again, strict=True))
+
+
+@pytest.mark.parametrize("folds", [0, 4])
+def test_split_seed_keeps_the_splits_while_run_seed_changes(folds):
+    frame = pd.DataFrame({"x": np.arange(40.0), "y": np.arange(40.0)})
+
+    def tests(run_seed, split_seed):
+        cfg = {"test_size": 0.25, "valid_size": 0.2, "shuffle": True, "folds": folds}
+        cfg.update(repeats=1, time_column="", seed=split_seed)
+        run = SimpleNamespace(config={"run": {"seed": run_seed}, "split": cfg}, task="regression")
+        return [list(s.test) for s in make_splits(run, frame, "y")]
+
+    assert tests(1, 7) == tests(2, 7) == tests(7, None)
+    assert tests(1, None) != tests(2, None)
 
 
 def test_classification_folds_are_stratified():
