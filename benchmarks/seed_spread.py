@@ -2,51 +2,85 @@
 
 quality.py scores the workflow and the scikit-learn models once, seeded by `run.seed`. Runs
 made with `--set split.seed=42 --set run.seed=N` keep the same folds and draw other networks
-and other GradientBoosting subsamples. For each run this prints the workflow's mean RMSE, the
+and other GradientBoosting subsamples. For each run this gives the workflow's mean RMSE, the
 best scikit-learn model's and their ratio; then the ratio's mean and standard deviation over the
-runs, and the ratio of the two models' RMSE averaged over the runs.
+runs, and the ratio of the two models' RMSE averaged over the runs. The table goes to
+RESULTS.md ("Quality: seed spread"), with the command of every run it was made from.
 
-Run: python benchmarks/seed_spread.py RUN.json RUN.json [...]
+Run: python benchmarks/seed_spread.py RUN.json RUN.json [...] [--no-record]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import write_section
+
+
+def spread(paths: list[Path], files: list[dict], dataset: str) -> str:
+    """The Markdown table of one data set's runs, and the lines that sum them up."""
+    lines = [
+        "| run | workflow RMSE | best scikit-learn RMSE | ratio | made by |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    ours_all, best_all, names = [], [], set()
+    for path, data in zip(paths, files, strict=True):
+        scores = data[dataset]["scores"]
+        rmse = {name: float(np.mean([f["rmse"] for f in s])) for name, s in scores.items()}
+        ours = next(iter(rmse))
+        best = min((v, k) for k, v in rmse.items() if k != ours)[1]
+        names.add(best)
+        ours_all.append(rmse[ours])
+        best_all.append(rmse[best])
+        lines.append(
+            f"| {path.name} | {rmse[ours]:.3f} | {rmse[best]:.3f} | "
+            f"{rmse[ours] / rmse[best]:.3f} | `{data[dataset]['command']}` |"
+        )
+    ratios = np.array(ours_all) / np.array(best_all)
+
+    def sd(values: list[float] | np.ndarray) -> str:
+        return f" ± {np.std(values, ddof=1):.3f}" if len(values) > 1 else ""
+
+    lines += [
+        "",
+        f"Best scikit-learn model: {', '.join(sorted(names))}. Over {len(ratios)} runs (mean ± "
+        f"standard deviation): RMSE ratio {ratios.mean():.3f}{sd(ratios)}; workflow RMSE "
+        f"{np.mean(ours_all):.3f}{sd(ours_all)}, best scikit-learn model "
+        f"{np.mean(best_all):.3f}{sd(best_all)}, whose ratio is "
+        f"{np.mean(ours_all) / np.mean(best_all):.3f}.",
+    ]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", type=Path, nargs="+", help="files written by quality.py --json")
+    parser.add_argument(
+        "--no-record", action="store_true", help="print the table, leave RESULTS.md alone"
+    )
     args = parser.parse_args()
     missing = [str(p) for p in args.runs if not p.is_file()]
     if missing:
         parser.error(f"no such file: {', '.join(missing)}; give files that quality.py --json wrote")
     files = [json.loads(p.read_text()) for p in args.runs]
-    for dataset in sorted(set.intersection(*(set(f) for f in files))):
-        print(f"{dataset}:")
-        ours_all, best_all = [], []
-        for path, data in zip(args.runs, files, strict=True):
-            scores = data[dataset]["scores"]
-            rmse = {name: float(np.mean([f["rmse"] for f in s])) for name, s in scores.items()}
-            ours = next(iter(rmse))
-            best = min((v, k) for k, v in rmse.items() if k != ours)[1]
-            ours_all.append(rmse[ours])
-            best_all.append(rmse[best])
-            print(
-                f"  {path.name}: workflow {rmse[ours]:.4f}, {best} {rmse[best]:.4f}, "
-                f"ratio {rmse[ours] / rmse[best]:.3f} ({data[dataset]['command']})"
-            )
-        ratios = np.array(ours_all) / np.array(best_all)
-        spread = f" ± {np.std(ratios, ddof=1):.3f} (standard deviation)" if len(ratios) > 1 else ""
-        print(f"  ratio over {len(ratios)} runs: mean {ratios.mean():.3f}{spread}")
-        print(
-            f"  mean RMSE over the runs: workflow {np.mean(ours_all):.4f}, best scikit-learn "
-            f"{np.mean(best_all):.4f}, ratio {np.mean(ours_all) / np.mean(best_all):.3f}"
-        )
+    datasets = sorted(set.intersection(*(set(f) for f in files)))
+    if not datasets:
+        parser.error("the files share no data set; give runs of the same --dataset")
+    command = "python " + " ".join(
+        shlex.quote(a) for a in ["benchmarks/seed_spread.py", *sys.argv[1:]]
+    )
+    for dataset in datasets:
+        text = spread(args.runs, files, dataset)
+        print(f"{dataset}:\n{text}\n")
+        if not args.no_record:
+            write_section(f"Quality: seed spread ({dataset})", command, text)
 
 
 if __name__ == "__main__":
