@@ -17,14 +17,29 @@ HEADER = (
 )
 
 
+def machine() -> str:
+    """The processor and the cores this process may use, e.g. "Intel(R) Xeon(R) Processor, 2
+    cores" (the model name from /proc/cpuinfo where there is one)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cpu}, {cores} cores"
+
+
 def write_section(name: str, command: str, body: str) -> None:
     """Replace (or add) the section `name` of RESULTS.md with `body` and its command."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
     section = (
         f"<!-- {name}:start -->\n## {name}\n\n"
         f"Command: `{command}`  \n"
-        f"Measured {date.today().isoformat()} on {platform.machine()} "
-        f"({platform.python_implementation()} {platform.python_version()}).\n\n"
+        f"Measured {date.today().isoformat()} on {platform.machine()} ({machine()}; "
+        f"{platform.python_implementation()} {platform.python_version()}).\n\n"
         f"{body.strip()}\n<!-- {name}:end -->\n"
     )
     pattern = re.compile(
