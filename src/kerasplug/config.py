@@ -203,11 +203,40 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> dict[str, 
     return result
 
 
-def resolve(raw: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
-    """Check `raw` against `schema` and fill in defaults; return the resolved config."""
+def owners(
+    declarations: Iterable[tuple[str, Mapping[str, Mapping[str, Option]]]],
+) -> dict[str, str]:
+    """Map each declared section and dotted key to the plugin that declares it (the first)."""
+    found: dict[str, str] = {}
+    for plugin, sections in declarations:
+        for section, options in (sections or {}).items():
+            found.setdefault(section, plugin)
+            for key in options:
+                found.setdefault(f"{section}.{key}", plugin)
+    return found
+
+
+def resolve(
+    raw: Mapping[str, Any], schema: Schema, disabled: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Check `raw` against `schema` and fill in defaults; return the resolved config.
+
+    `disabled` maps the sections and dotted keys that disabled plugins declare (see `owners`)
+    to their names, so that a config naming one is told which plugin to enable.
+    """
+    disabled = disabled or {}
+
+    def not_enabled(name: str, what: str) -> None:
+        if name in disabled:
+            raise ConfigError(
+                f"config {what} belongs to plugin {disabled[name]!r}, which is disabled; "
+                f"enable it or remove the {what.split()[0]}"
+            )
+
     unknown = [k for k in raw if k not in schema and k not in TOP_LEVEL]
     if unknown:
         name = unknown[0]
+        not_enabled(name, f"section [{name}]")
         raise ConfigError(
             f"unknown config section [{name}]{_close(name, schema)}; known sections: "
             f"{', '.join(sorted(schema))} (a plugin may be missing or disabled)"
@@ -222,6 +251,7 @@ def resolve(raw: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
             raise ConfigError(f"{section} = {given!r} must be a table: write [{section}]")
         for key in given:
             if key not in options:
+                not_enabled(f"{section}.{key}", f"key {section}.{key}")
                 raise ConfigError(
                     f"unknown config key {section}.{key}{_close(key, options)}; "
                     f"keys of [{section}]: {', '.join(sorted(options)) or 'none'} "

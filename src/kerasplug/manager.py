@@ -231,6 +231,19 @@ class PluginManager(pluggy.PluginManager):
         except pluggy.PluginValidationError as exc:
             raise PluginLoadError(str(exc).strip().splitlines()[0]) from None
 
+    def disabled_own_plugins(self) -> list[tuple[str, Any]]:
+        """(name, plugin) of kerasplug's own plugins that are disabled, imported only to read
+        what they declare: their code is ours. A disabled third-party plugin is never imported."""
+        found = [(n, importlib.import_module(m)) for n, m in BUILTIN_MODULES if self.is_blocked(n)]
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            own = ep.dist is not None and _normalise(ep.dist.name) == DISTRIBUTION
+            if own and self.is_blocked(ep.name):
+                try:
+                    found.append((ep.name, ep.load()))
+                except Exception:  # an optional dependency may be missing: say nothing of it
+                    continue
+        return found
+
     def unknown_disabled(self) -> list[str]:
         """Names given to `-p no:` that match no plugin that exists."""
         seen = set(self.info) | {n for n, _ in BUILTIN_MODULES}

@@ -13,6 +13,7 @@ TensorFlow, pandas and scikit-learn are imported inside the methods that need th
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import shutil
 import tempfile
@@ -100,10 +101,33 @@ class Trainer:
         declared = [("kerasplug", configmod.core_sections())]
         for impl in self.pm.hook.config_sections.get_hookimpls():
             declared.append((impl.plugin_name, self._call_impl(impl, "config_sections", run=run)))
-        resolved = configmod.resolve(raw, configmod.merge_schemas(declared))
+        schema = configmod.merge_schemas(declared)
+        try:
+            resolved = configmod.resolve(raw, schema)
+        except ConfigError as error:
+            try:  # the same check, told what disabled plugins declare
+                configmod.resolve(raw, schema, disabled=self._declared_by_disabled(run))
+            except ConfigError as named:
+                if str(named) != str(error):
+                    raise named from None
+            raise
         run.config = resolved
         self.pm.hook.configure(run=run, config=resolved)
         return resolved
+
+    def _declared_by_disabled(self, run: Any) -> dict[str, str]:
+        """The sections and keys that kerasplug's own disabled plugins declare, by owner."""
+        declared = []
+        for name, plugin in self.pm.disabled_own_plugins():
+            sections = getattr(plugin, "config_sections", None)
+            if sections is None:
+                continue
+            try:
+                wanted = inspect.signature(sections).parameters
+                declared.append((name, sections(**({"run": run} if "run" in wanted else {}))))
+            except Exception:  # only a hint for an error already raised: never mask it
+                continue
+        return configmod.owners(declared)
 
     def _call_impl(self, impl: Any, hook: str, **kwargs: Any) -> Any:
         """Call one implementation directly (to know which plugin gave which answer)."""

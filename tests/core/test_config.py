@@ -28,6 +28,36 @@ def test_a_key_of_a_missing_plugin_says_a_plugin_may_be_missing():
     assert str(info.value).endswith("(a plugin may be missing or disabled)")
 
 
+def test_a_key_or_section_of_a_disabled_plugin_names_the_plugin():
+    disabled = {"train.schedule": "housing.training", "eda": "housing.eda"}
+    with pytest.raises(ConfigError) as info:
+        resolve({"train": {"schedule": "plateau"}}, core_sections(), disabled=disabled)
+    assert str(info.value) == (
+        "config key train.schedule belongs to plugin 'housing.training', which is disabled; "
+        "enable it or remove the key"
+    )
+    with pytest.raises(ConfigError, match=r"section \[eda\] belongs to plugin 'housing.eda'"):
+        resolve({"eda": {}}, core_sections(), disabled=disabled)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "disable", "message"),
+    [
+        (["train.schedule=plateau"], ["housing.training"], "plugin 'housing.training', which"),
+        (
+            ["eda.enabled=false"],
+            ["housing.eda"],
+            r"section \[eda\] belongs to plugin 'housing.eda'",
+        ),
+        (["train.shedule=plateau"], ["housing.training"], "unknown config key train.shedule"),
+    ],
+)
+def test_the_trainer_names_the_disabled_plugin_that_declares_a_key(overrides, disable, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        Trainer(overrides=overrides, third_party=False, disable=disable)
+    assert info.value.__cause__ is None and "\n" not in str(info.value)
+
+
 def test_unknown_section_lists_the_known_ones():
     with pytest.raises(ConfigError, match=r"unknown config section \[trian\].*'train'"):
         resolve({"trian": {}}, core_sections())
