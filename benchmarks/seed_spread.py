@@ -27,6 +27,9 @@ from _results import write_section
 def spread(paths: list[Path], files: list[dict], dataset: str) -> str:
     """The Markdown table of one data set's runs, and the lines that sum them up."""
     lines = [
+        "Each file was written by the command beside it with `--json FILE` added (quality.py "
+        "leaves that option out of the command it records).",
+        "",
         "| run | workflow RMSE | best scikit-learn RMSE | ratio | made by |",
         "| --- | --- | --- | --- | --- |",
     ]
