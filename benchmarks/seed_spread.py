@@ -5,7 +5,7 @@ made with `--set split.seed=42 --set run.seed=N` keep the same folds and draw ot
 and other GradientBoosting subsamples. For each run this gives the workflow's mean RMSE, the
 best scikit-learn model's and their ratio; then the ratio's mean and standard deviation over the
 runs, and the ratio of the two models' RMSE averaged over the runs. The table goes to
-RESULTS.md ("Quality: seed spread"), with the command of every run it was made from.
+RESULTS.md ("Quality: seed spread (DATA)"), with the command of every run it was made from.
 
 Run: python benchmarks/seed_spread.py RUN.json RUN.json [...] [--no-record]
 """
