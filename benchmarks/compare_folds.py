@@ -20,10 +20,8 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality import paired_difference, read_predictions, scores
+from quality import best_model, mean_rmse, paired_difference, read_predictions, scores
 
 
 def load(path: Path) -> dict:
@@ -63,17 +61,15 @@ def main() -> None:
     for dataset in base.keys() & other.keys():
         a, b = base[dataset]["scores"], other[dataset]["scores"]
         folds = args.folds or base[dataset].get("folds", 5)
-        ours_a, ours_b = next(iter(a)), next(iter(b))
-        rmse = {name: float(np.mean([f["rmse"] for f in folds])) for name, folds in a.items()}
+        (ours_a, best), (ours_b, _) = best_model(a), best_model(b)
         print(f"{dataset}:")
         for label, run in (("base", base), ("other", other)):
-            ours = next(iter(run[dataset]["scores"]))
-            mean = np.mean([f["rmse"] for f in run[dataset]["scores"][ours]])
+            scores = run[dataset]["scores"]
+            mean = mean_rmse(scores)[next(iter(scores))]
             print(f"  {label}: RMSE {mean:.4f} ({run[dataset]['command']})")
         against = [("base", a[ours_a])]
-        if len(rmse) > 1:  # a run directory has the workflow's scores only
-            best = min((v, k) for k, v in rmse.items() if k != ours_a)[1]
-            print(f"  {best}: RMSE {rmse[best]:.4f}")
+        if best is not None:  # a run directory has the workflow's scores only
+            print(f"  {best}: RMSE {mean_rmse(a)[best]:.4f}")
             against.append((best, a[best]))
         for name, theirs in against:
             mean, se, wins, n = paired_difference(b[ours_b], theirs, folds)

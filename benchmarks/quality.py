@@ -171,25 +171,30 @@ def benchmark(dataset: str, folds: int, repeats: int, extra: list[str]) -> dict[
     return results
 
 
-def mean_rmse(results: dict[str, Any]) -> dict[str, float]:
-    """Every model's RMSE, the mean over folds."""
-    return {
-        name: float(np.mean([f["rmse"] for f in res["folds"]])) for name, res in results.items()
-    }
+def fold_scores(results: dict[str, Any]) -> dict[str, list[dict[str, float]]]:
+    """Every model's per-fold scores, the workflow first, as `--json` writes them."""
+    return {name: res["folds"] for name, res in results.items()}
 
 
-def best_model(results: dict[str, Any]) -> tuple[str, str]:
-    """The workflow's name and the scikit-learn model with the lowest mean RMSE."""
-    rmse = mean_rmse(results)
+def mean_rmse(scores: dict[str, list[dict[str, float]]]) -> dict[str, float]:
+    """Every model's RMSE, the mean over its folds (`scores` as `fold_scores` gives them)."""
+    return {name: float(np.mean([f["rmse"] for f in folds])) for name, folds in scores.items()}
+
+
+def best_model(scores: dict[str, list[dict[str, float]]]) -> tuple[str, str | None]:
+    """The workflow's name (the first model) and the scikit-learn model with the lowest mean
+    RMSE; None when the workflow is alone (the scores of a run directory)."""
+    rmse = mean_rmse(scores)
     ours = next(iter(rmse))
-    return ours, min((v, k) for k, v in rmse.items() if k != ours)[1]
+    others = [(v, k) for k, v in rmse.items() if k != ours]
+    return ours, min(others)[1] if others else None
 
 
 def losing_rows(results: dict[str, Any], log: bool, count: int = 3) -> str:
     """Where the workflow loses to the best scikit-learn model: the test rows whose squared
     error, summed over the repeats, exceeds that model's the most, and the RMSE ratio without
     them (the same mean over folds as the table's)."""
-    ours, best = best_model(results)
+    ours, best = best_model(fold_scores(results))
 
     def errors(name: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         out = []
@@ -228,7 +233,7 @@ def paired(results: dict[str, Any], folds: int) -> str:
     training rows, so the plain standard error of their mean is too small; Nadeau and Bengio's
     correction (Machine Learning 52, 2003) scales the variance by 1/n + n_test/n_train instead
     of 1/n."""
-    ours, best = best_model(results)
+    ours, best = best_model(fold_scores(results))
     mean, se, wins, n = paired_difference(results[ours]["folds"], results[best]["folds"], folds)
     return (
         f"Per fold, the workflow's RMSE minus {best}'s: mean {mean:+.3f}, corrected "
@@ -298,8 +303,8 @@ def table(results: dict[str, Any], log: bool) -> tuple[str, float]:
             values = [f[key] for f in res["folds"]]
             cells.append(f"{np.mean(values):.4g} ± {np.std(values):.2g}")
         lines.append(f"| {name} | {' | '.join(cells)} | {res['seconds']:.2f} |")
-    ours, best = best_model(results)
-    rmse = mean_rmse(results)
+    ours, best = best_model(fold_scores(results))
+    rmse = mean_rmse(fold_scores(results))
     ratio = rmse[ours] / rmse[best]
     lines.append("")
     lines.append(f"RMSE ratio of the workflow to the best scikit-learn model ({best}): ")
@@ -339,7 +344,7 @@ def main() -> None:
             per_fold[dataset] = {
                 "command": command,
                 "folds": folds,
-                "scores": {name: res["folds"] for name, res in results.items()},
+                "scores": fold_scores(results),
             }
             args.json.write_text(json.dumps(per_fold, indent=1) + "\n")
         text, _ = table(results, log=dataset == "ames")

@@ -22,6 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import write_section
+from quality import best_model, mean_rmse
 
 
 def spread(paths: list[Path], files: list[dict], dataset: str) -> str:
@@ -35,10 +36,8 @@ def spread(paths: list[Path], files: list[dict], dataset: str) -> str:
     ]
     ours_all, best_all, names = [], [], set()
     for path, data in zip(paths, files, strict=True):
-        scores = data[dataset]["scores"]
-        rmse = {name: float(np.mean([f["rmse"] for f in s])) for name, s in scores.items()}
-        ours = next(iter(rmse))
-        best = min((v, k) for k, v in rmse.items() if k != ours)[1]
+        ours, best = best_model(data[dataset]["scores"])
+        rmse = mean_rmse(data[dataset]["scores"])
         names.add(best)
         ours_all.append(rmse[ours])
         best_all.append(rmse[best])
@@ -79,6 +78,15 @@ def main() -> None:
     command = "python " + " ".join(
         shlex.quote(a) for a in ["benchmarks/seed_spread.py", *sys.argv[1:]]
     )
+    alone = [
+        str(p)
+        for p, f in zip(args.runs, files, strict=True)
+        if any(len(f[d]["scores"]) < 2 for d in datasets)
+    ]
+    if alone:
+        parser.error(
+            f"no scikit-learn scores in {', '.join(alone)}; give files of quality.py --json"
+        )
     for dataset in datasets:
         text = spread(args.runs, files, dataset)
         print(f"{dataset}:\n{text}\n")
