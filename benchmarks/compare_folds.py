@@ -10,6 +10,9 @@ Either file may instead be a run directory of `kerasplug run` on an example conf
 predictions.csv is scored per fold as quality.py scores the workflow (for Ames, on log price),
 which shows whether the run reproduces the benchmark's figures on the same folds.
 
+Runs with more and fewer repeats of the same folds (`--repeats 1` against the full 5 x 3, with
+the same `split.seed`) are compared on the folds both have: the first repeats.
+
 Run: python benchmarks/compare_folds.py BASE.json|RUN_DIR OTHER.json|RUN_DIR [--folds K]
 """
 
@@ -61,11 +64,21 @@ def main() -> None:
     for dataset in base.keys() & other.keys():
         a, b = base[dataset]["scores"], other[dataset]["scores"]
         folds = args.folds or base[dataset].get("folds", 5)
+        if not args.folds and other[dataset].get("folds", folds) != folds:
+            parser.error(
+                f"{dataset}: the runs have {folds} and {other[dataset]['folds']} folds per "
+                "repeat, so no fold is the same in both; compare runs made with the same folds"
+            )
         (ours_a, best), (ours_b, _) = best_model(a), best_model(b)
         print(f"{dataset}:")
-        for label, run in (("base", base), ("other", other)):
-            scores = run[dataset]["scores"]
-            mean = mean_rmse(scores)[next(iter(scores))]
+        shared = min(len(a[ours_a]), len(b[ours_b]))
+        if len(a[ours_a]) != len(b[ours_b]):
+            # Repeat r's folds do not depend on how many repeats follow it (same split seed).
+            a = {name: folds_[:shared] for name, folds_ in a.items()}
+            b = {name: folds_[:shared] for name, folds_ in b.items()}
+            print(f"  on the first {shared} folds only, the ones both runs have")
+        for label, run, by_model in (("base", base, a), ("other", other, b)):
+            mean = mean_rmse(by_model)[next(iter(by_model))]
             print(f"  {label}: RMSE {mean:.4f} ({run[dataset]['command']})")
         against = [("base", a[ours_a])]
         if best is not None:  # a run directory has the workflow's scores only
