@@ -42,20 +42,20 @@ def spread(paths: list[Path], files: list[dict], dataset: str) -> str:
         ours_all.append(rmse[ours])
         best_all.append(rmse[best])
         lines.append(
-            f"| {path.name} | {rmse[ours]:.3f} | {rmse[best]:.3f} | "
+            f"| {path.name} | {rmse[ours]:#.4g} | {rmse[best]:#.4g} | "
             f"{rmse[ours] / rmse[best]:.3f} | `{data[dataset]['command']}` |"
         )
     ratios = np.array(ours_all) / np.array(best_all)
 
-    def sd(values: list[float] | np.ndarray) -> str:
-        return f" ± {np.std(values, ddof=1):.3f}" if len(values) > 1 else ""
+    def sd(values: list[float] | np.ndarray, form: str = "#.2g") -> str:
+        return f" ± {np.std(values, ddof=1):{form}}" if len(values) > 1 else ""
 
     lines += [
         "",
         f"Best scikit-learn model: {', '.join(sorted(names))}. Over {len(ratios)} runs (mean ± "
-        f"standard deviation): RMSE ratio {ratios.mean():.3f}{sd(ratios)}; workflow RMSE "
-        f"{np.mean(ours_all):.3f}{sd(ours_all)}, best scikit-learn model "
-        f"{np.mean(best_all):.3f}{sd(best_all)}, whose ratio is "
+        f"standard deviation): RMSE ratio {ratios.mean():.3f}{sd(ratios, '.3f')}; workflow RMSE "
+        f"{np.mean(ours_all):#.4g}{sd(ours_all)}, best scikit-learn model "
+        f"{np.mean(best_all):#.4g}{sd(best_all)}, whose ratio is "
         f"{np.mean(ours_all) / np.mean(best_all):.3f}.",
     ]
     return "\n".join(lines)
