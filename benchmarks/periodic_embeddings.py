@@ -6,8 +6,9 @@ c_f x_f)] + b_f), with k trainable frequencies c_f drawn from N(0, sigma^2) and 
 W_f of its own to `dim` units (their "PLR" embedding); the embeddings of all inputs, flattened,
 feed the example's MLP. Every member of an ensemble has its own embedding.
 
-It replaces the housing plugin's `build_model` (tryfirst) and keeps everything else, the way
-an engineer would try a model change without forking the workflow:
+Its `build_model` (tryfirst) builds the housing plugin's network with the embedding as
+`build_mlp`'s `stem` and leaves every other stage alone, the way an engineer would try a model
+change without forking the workflow:
 
     python benchmarks/quality.py --dataset boston --repeats 1 --no-record \\
         --set 'plugins=["benchmarks/periodic_embeddings.py"]' --set periodic.sigma=0.1
@@ -77,17 +78,11 @@ def embed(inputs: Any, n_features: int, cfg: dict[str, Any], prefix: str) -> Any
 def build_model(run: Any, n_features: int, task: str) -> Any:
     if task == "multiclass":
         return None  # the housing plugin's network, or its error
-    cfg, emb = run.config["model"], run.config["periodic"]
-    inputs = keras.Input(shape=(n_features,), name="features")
-    members = cfg["ensemble"]
-    # As housing.model.build_mlp: each member's penalty is its share of the averaged loss.
-    member = cfg | {"l1": cfg["l1"] / members, "l2": cfg["l2"] / members}
-    heads = []
-    for m in range(1, members + 1):
-        prefix = f"m{m}_" if members > 1 else ""
-        tower = housing._tower(keras, embed(inputs, n_features, emb, prefix), member, prefix)
-        heads.append(housing._head(keras, tower, task, 1, f"{prefix}output", member, inputs))
-    if members == 1:
-        return keras.Model(inputs, heads[0], name="mlp_periodic")
-    outputs = keras.layers.Concatenate(name=housing.MEMBERS)(heads)
-    return keras.Model(inputs, outputs, name=f"mlp_periodic_ensemble_{members}")
+    cfg = run.config["periodic"]
+    return housing.build_mlp(
+        n_features,
+        task,
+        0,
+        run.config["model"],
+        stem=lambda inputs, prefix: embed(inputs, n_features, cfg, prefix),
+    )

@@ -23,6 +23,7 @@ stopping, checkpointed and returned (`AveragedWeights`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kerasplug import ConfigError, Option, hookimpl
@@ -139,15 +140,28 @@ def _head(
     return keras.layers.Activation(activation, name=name)(summed)
 
 
-def build_mlp(n_features: int, task: str, n_classes: int, cfg: dict[str, Any]) -> Any:
-    """The MLP (or its ensemble) from `keras.Input`, so `summary()` works before training."""
+def build_mlp(
+    n_features: int,
+    task: str,
+    n_classes: int,
+    cfg: dict[str, Any],
+    stem: Callable[[Any, str], Any] | None = None,
+) -> Any:
+    """The MLP (or its ensemble) from `keras.Input`, so `summary()` works before training.
+
+    `stem(inputs, prefix)`, if given, maps the input tensor to what each member's hidden layers
+    take instead (an embedding of the inputs, say); `prefix` ("" or "m1_", ...) keeps its layer
+    names apart between members. The wide & deep path (`model.linear`) still reads the inputs.
+    """
     import keras
+
+    def tower(inputs: Any, member: dict[str, Any], prefix: str) -> Any:
+        return _tower(keras, stem(inputs, prefix) if stem else inputs, member, prefix)
 
     inputs = keras.Input(shape=(n_features,), name="features")
     members = cfg["ensemble"]
     if members == 1:
-        tower = _tower(keras, inputs, cfg, "")
-        outputs = _head(keras, tower, task, n_classes, "output", cfg, inputs)
+        outputs = _head(keras, tower(inputs, cfg, ""), task, n_classes, "output", cfg, inputs)
         return keras.Model(inputs, outputs, name="mlp")
     if task == "multiclass":
         raise ConfigError(
@@ -160,8 +174,8 @@ def build_mlp(n_features: int, task: str, n_classes: int, cfg: dict[str, Any]) -
     member = cfg | {"l1": cfg["l1"] / members, "l2": cfg["l2"] / members}
     heads = []
     for m in range(1, members + 1):
-        tower = _tower(keras, inputs, member, f"m{m}_")
-        heads.append(_head(keras, tower, task, n_classes, f"m{m}_output", member, inputs))
+        x = tower(inputs, member, f"m{m}_")
+        heads.append(_head(keras, x, task, n_classes, f"m{m}_output", member, inputs))
     outputs = keras.layers.Concatenate(name=MEMBERS)(heads)
     return keras.Model(inputs, outputs, name=f"mlp_ensemble_{members}")
 

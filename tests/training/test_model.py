@@ -85,6 +85,23 @@ def test_input_noise_perturbs_each_member_while_training_only():
     assert "input_noise" not in {layer.name for layer in build_mlp(3, "regression", 0, CFG).layers}
 
 
+@pytest.mark.parametrize("members", [1, 2])
+def test_a_stem_feeds_each_members_hidden_layers_while_the_linear_path_reads_the_inputs(members):
+    import keras
+
+    def stem(inputs, prefix):
+        return keras.layers.Dense(7, name=f"{prefix}stem")(inputs)
+
+    cfg = {**CFG, "ensemble": members, "linear": True}
+    model = build_mlp(3, "regression", 0, cfg, stem=stem)
+    prefixes = [""] if members == 1 else [f"m{m}_" for m in range(1, members + 1)]
+    for prefix in prefixes:
+        assert model.get_layer(f"{prefix}stem").input is model.input
+        assert model.get_layer(f"{prefix}dense_1").input.shape[-1] == 7
+        assert model.get_layer(f"{prefix}output_linear").input is model.input
+    assert model(np.zeros((2, 3), "float32")).shape == (2, members)
+
+
 def fit_stopped_early(callback, stop_after):
     """A tiny network fitted with weight averaging for up to 6 epochs, stopped after epoch
     `stop_after` (1-based); returns its final weights and those of each epoch's end."""
