@@ -71,8 +71,8 @@ def main() -> None:
             )
         (ours_a, best), (ours_b, _) = best_model(a), best_model(b)
         print(f"{dataset}:")
-        shared = min(len(a[ours_a]), len(b[ours_b]))
         if len(a[ours_a]) != len(b[ours_b]):
+            shared = min(len(a[ours_a]), len(b[ours_b]))
             # Repeat r's folds do not depend on how many repeats follow it (same split seed).
             a = {name: folds_[:shared] for name, folds_ in a.items()}
             b = {name: folds_[:shared] for name, folds_ in b.items()}

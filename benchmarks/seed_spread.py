@@ -81,7 +81,7 @@ def main() -> None:
     alone = [
         str(p)
         for p, f in zip(args.runs, files, strict=True)
-        if any(len(f[d]["scores"]) < 2 for d in datasets)
+        if any(best_model(f[d]["scores"])[1] is None for d in datasets)
     ]
     if alone:
         parser.error(
