@@ -16,8 +16,8 @@ per member) and prediction (their average) run through its code unchanged:
         --set 'plugins=["benchmarks/tabm.py"]' --set tabm.k=32
 
 Built from stock Keras layers only, so its run directories load with `safe_mode=True`.
-`model.l2` applies to the shared kernels once (they are every member's); `model.ensemble`
-is ignored.
+`model.l1` and `model.l2` apply to the shared kernels once (they are every member's);
+`model.ensemble`, `batch_norm`, `input_noise` and `linear` are not used.
 """
 
 from __future__ import annotations
@@ -47,15 +47,15 @@ def config_sections() -> dict[str, Any]:
 
 
 def build_tabm(n_features: int, cfg: dict[str, Any], k: int, kind: str) -> Any:
-    regularizer = keras.regularizers.L2(cfg["l2"]) if cfg["l2"] else None
+    regularizer = housing._regularizer(keras, cfg)
     inputs = keras.Input(shape=(n_features,), name="features")
     x = keras.layers.RepeatVector(k, name="members_in")(inputs)  # (batch, k, features)
-    scales, width = [], n_features
+    r_layers, s_layers, width = [], [], n_features
     for i, units in enumerate(cfg["hidden"], start=1):
         if i == 1 or kind == "full":
             r = keras.layers.EinsumDense("bkd,kd->bkd", output_shape=(k, width), name=f"r_{i}")
             x = r(x)
-            scales.append(r)
+            r_layers.append(r)
         x = keras.layers.Dense(
             units,
             use_bias=kind == "mini",
@@ -64,9 +64,11 @@ def build_tabm(n_features: int, cfg: dict[str, Any], k: int, kind: str) -> Any:
             name=f"dense_{i}",
         )(x)
         if kind == "full":
-            x = keras.layers.EinsumDense(
+            s = keras.layers.EinsumDense(
                 "bku,ku->bku", output_shape=(k, units), bias_axes="ku", name=f"s_{i}"
-            )(x)
+            )
+            x = s(x)
+            s_layers.append(s)
         x = keras.layers.Activation(cfg["activation"], name=f"activation_{i}")(x)
         width = units
         if cfg["dropout"]:
@@ -77,19 +79,18 @@ def build_tabm(n_features: int, cfg: dict[str, Any], k: int, kind: str) -> Any:
         xm = keras.layers.Cropping1D((m, k - 1 - m), name=f"m{m + 1}_slice")(x)
         xm = keras.layers.Flatten(name=f"m{m + 1}_flat")(xm)
         heads.append(keras.layers.Dense(1, name=f"m{m + 1}_output")(xm))
-    outputs = keras.layers.Concatenate(name=housing.MEMBERS)(heads)
-    model = keras.Model(inputs, outputs, name=f"tabm_{kind}_{k}")
+    model = keras.Model(
+        inputs, keras.layers.Concatenate(name=housing.MEMBERS)(heads), name=f"tabm_{kind}_{k}"
+    )
     # r of the first layer: random signs (the members' diversity); the others and s: ones.
     # numpy's generator draws from the run's seed (the trainer seeds it before building).
-    first, *rest = scales
+    first, *rest = r_layers
     first.kernel.assign(np.sign(np.random.uniform(-1, 1, size=(k, n_features))))
     for r in rest:
         r.kernel.assign(np.ones(tuple(r.kernel.shape)))
-    if kind == "full":
-        for i, units in enumerate(cfg["hidden"], start=1):
-            layer = model.get_layer(f"s_{i}")
-            layer.kernel.assign(np.ones((k, units)))
-            layer.bias.assign(np.zeros((k, units)))
+    for s in s_layers:
+        s.kernel.assign(np.ones(tuple(s.kernel.shape)))
+        s.bias.assign(np.zeros(tuple(s.bias.shape)))
     return model
 
 
