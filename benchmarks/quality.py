@@ -327,7 +327,8 @@ def main() -> None:
         "--json",
         type=Path,
         metavar="FILE",
-        help="also write every model's per-fold scores there, to compare runs fold by fold",
+        help="also write every model's per-fold scores and test predictions there, to compare "
+        "runs fold by fold",
     )
     args = parser.parse_args()
     per_fold: dict[str, Any] = {}
@@ -345,8 +346,21 @@ def main() -> None:
                 "command": command,
                 "folds": folds,
                 "scores": fold_scores(results),
+                # Each model's test predictions per fold (row positions, targets, predictions),
+                # to score blends of two runs on the same rows (compare_folds.py --blend).
+                "predictions": {
+                    name: [
+                        {
+                            "rows": np.asarray(r).tolist(),
+                            "y_true": np.asarray(t).tolist(),
+                            "y_pred": np.asarray(p).tolist(),
+                        }
+                        for r, t, p in res["rows"]
+                    ]
+                    for name, res in results.items()
+                },
             }
-            args.json.write_text(json.dumps(per_fold, indent=1) + "\n")
+            args.json.write_text(json.dumps(per_fold) + "\n")  # compact: it holds every prediction
         text, _ = table(results, log=dataset == "ames")
         text += "\n\n" + losing_rows(results, log=dataset == "ames")
         text += "\n\n" + paired(results, folds)
