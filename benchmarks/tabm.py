@@ -47,7 +47,7 @@ def config_sections() -> dict[str, Any]:
 
 
 def build_tabm(n_features: int, cfg: dict[str, Any], k: int, kind: str) -> Any:
-    regularizer = housing._regularizer(keras, cfg)
+    regularizer = housing.kernel_penalty(keras, cfg)
     inputs = keras.Input(shape=(n_features,), name="features")
     x = keras.layers.RepeatVector(k, name="members_in")(inputs)  # (batch, k, features)
     r_layers, s_layers, width = [], [], n_features

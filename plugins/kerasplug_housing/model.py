@@ -98,12 +98,14 @@ def config_sections() -> dict[str, Any]:
     }
 
 
-def _regularizer(keras: Any, cfg: dict[str, Any]) -> Any:
+def kernel_penalty(keras: Any, cfg: dict[str, Any]) -> Any:
+    """The L1/L2 kernel regularizer that `[model]` keys `l1` and `l2` ask for (None for none);
+    for plugins that build their own layers from `[model]`."""
     return keras.regularizers.L1L2(l1=cfg["l1"], l2=cfg["l2"]) if cfg["l1"] or cfg["l2"] else None
 
 
 def _tower(keras: Any, inputs: Any, cfg: dict[str, Any], prefix: str) -> Any:
-    regularizer = _regularizer(keras, cfg)
+    regularizer = kernel_penalty(keras, cfg)
     x = inputs
     if cfg.get("input_noise"):
         x = keras.layers.GaussianNoise(cfg["input_noise"], name=f"{prefix}input_noise")(x)
@@ -132,7 +134,7 @@ def _head(
     # Wide & deep: the tower's output plus a linear map of the inputs, then the activation.
     deep = keras.layers.Dense(units, name=f"{name}_deep")(x)
     wide = keras.layers.Dense(
-        units, kernel_regularizer=_regularizer(keras, cfg), name=f"{name}_linear"
+        units, kernel_regularizer=kernel_penalty(keras, cfg), name=f"{name}_linear"
     )(inputs)
     if activation is None:
         return keras.layers.Add(name=name)([deep, wide])
