@@ -72,9 +72,10 @@ def blend(base: dict, other: dict, log: bool, shared: int) -> list[dict[str, flo
             raise ValueError(f"fold {k + 1} tests other rows in the two runs: not the same folds")
         pred_a = np.asarray(a["y_pred"], float)
         pred_b = np.asarray(b["y_pred"], float)[[where[row] for row in a["rows"]]]
-        if log:  # as `scores` takes logs: of predictions floored at 1
-            pred_a, pred_b = np.log(np.maximum(pred_a, 1.0)), np.log(np.maximum(pred_b, 1.0))
-        mean = np.exp((pred_a + pred_b) / 2) if log else (pred_a + pred_b) / 2
+        if log:  # the mean of log prices, each floored at 1 as `scores` floors them
+            mean = np.exp((np.log(np.maximum(pred_a, 1.0)) + np.log(np.maximum(pred_b, 1.0))) / 2)
+        else:
+            mean = (pred_a + pred_b) / 2
         out.append(scores(a["y_true"], mean, log))
     return out
 
