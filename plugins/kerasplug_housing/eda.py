@@ -82,8 +82,19 @@ def strong_pairs(frame: Any, target: str, threshold: float) -> list[tuple[str, s
     return [(a, b, float(r)) for (a, b), r in upper.sort_values(key=abs, ascending=False).items()]
 
 
-def markdown(frame: Any, target: str, summary: Any, cfg: dict[str, Any]) -> str:
-    """The summary a reader needs before modelling, as Markdown."""
+def markdown(
+    frame: Any,
+    target: str,
+    summary: Any,
+    cfg: dict[str, Any],
+    preprocess: dict[str, Any] | None = None,
+) -> str:
+    """The summary a reader needs before modelling, as Markdown.
+
+    `preprocess` (the run's `[preprocess]` section, if known) keeps it from suggesting a
+    setting the run already has.
+    """
+    preprocess = preprocess or {}
     lines = [f"# Exploratory report: {len(frame)} rows, {frame.shape[1] - 1} features", ""]
     y = frame[target]
     numeric_target = summary.loc[target, "dtype"] not in ("object", "str", "bool", "category")
@@ -93,9 +104,20 @@ def markdown(frame: Any, target: str, summary: Any, cfg: dict[str, Any]) -> str:
         lines.append(
             f"Mean {y.mean():.4g}, median {y.median():.4g}, std {y.std():.4g}, skewness {skew:.2f}."
         )
-        if abs(skew) > 1:
+        if abs(skew) > 1 and not preprocess.get("log_target"):
             lines.append(
                 f"The target is skewed ({skew:.2f}): consider `preprocess.log_target = true`."
+            )
+        at_max = int((y == y.max()).sum())
+        if y.nunique() > 20 and at_max >= max(5, 0.01 * y.notna().sum()):
+            advice = (
+                "predictions are clipped to the training targets' range"
+                if preprocess.get("clip_predictions")
+                else "consider `preprocess.clip_predictions = true`"
+            )
+            lines.append(
+                f"{at_max} rows share the target's largest value, {y.max():.4g}: it may be "
+                f"capped; {advice}."
             )
     else:
         counts = y.value_counts()
@@ -195,7 +217,8 @@ def write_report(run: Any, frame: Any, target: str) -> None:
             "columns": summary.astype(object).where(summary.notna(), None).to_dict(orient="index"),
         },
     )
-    run.dir.write_text("eda/summary.md", markdown(frame, target, summary, cfg))
+    text = markdown(frame, target, summary, cfg, run.config.get("preprocess"))
+    run.dir.write_text("eda/summary.md", text)
     if frame.select_dtypes(include="number").shape[1] >= 2:
         path = run.dir.save_figure(
             "eda/correlation.png", heatmap(frame, target, cfg["max_heatmap_columns"]), dpi=90

@@ -131,6 +131,12 @@ def options() -> dict[str, Option]:
         "log_target": Option(
             False, bool, "train on log1p of a regression target (inverted for predictions)"
         ),
+        "clip_predictions": Option(
+            False,
+            bool,
+            "clip regression predictions to the training targets' range, as a tree ensemble's "
+            "are (for a target capped in the data)",
+        ),
     }
 
 
@@ -193,17 +199,24 @@ def build_steps(cfg: dict[str, Any], seed: int) -> list[Step]:
 
 
 def make_target_transformer(cfg: dict[str, Any]) -> Any:
-    """log1p and/or scaling of the target, or None."""
-    scaler = None if cfg["target_scaling"] == "none" else make_scaler(cfg["target_scaling"])
-    if not cfg["log_target"]:
-        return scaler
+    """Clipping, log1p and/or scaling of the target, or None.
+
+    Predictions are inverted through them in reverse: unscaled, then expm1, then clipped.
+    """
+    from kerasplug_housing.transformers import LogTransform, TargetRange
+
+    steps: list[tuple[str, Any]] = []
+    if cfg["clip_predictions"]:
+        steps.append(("range", TargetRange()))
+    if cfg["log_target"]:
+        steps.append(("log", LogTransform()))
+    if cfg["target_scaling"] != "none":
+        steps.append(("scale", make_scaler(cfg["target_scaling"])))
+    if len(steps) < 2:
+        return steps[0][1] if steps else None
     from sklearn.pipeline import Pipeline
 
-    from kerasplug_housing.transformers import LogTransform
-
-    if scaler is None:
-        return LogTransform()
-    return Pipeline([("log", LogTransform()), ("scale", scaler)])
+    return Pipeline(steps)
 
 
 def outlier_rows(cfg: dict[str, Any], x_train: Any) -> Any:

@@ -767,6 +767,27 @@ class LogTransform(TransformerMixin, BaseEstimator):
         return np.expm1(np.asarray(X, dtype="float64"))
 
 
+class TargetRange(TransformerMixin, BaseEstimator):
+    """Keeps predictions inside the training targets' range, as a tree ensemble's are.
+
+    `transform` leaves the target as it is; `inverse_transform` clips to [low_, high_], the
+    smallest and largest training target. For a target capped in the data (Boston's MEDV at
+    50), a prediction beyond the cap can only add error.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> TargetRange:
+        values = np.asarray(X, dtype="float64")
+        self.n_features_in_ = values.shape[1] if values.ndim == 2 else 1
+        self.low_, self.high_ = float(np.min(values)), float(np.max(values))
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        return np.asarray(X, dtype="float64")
+
+    def inverse_transform(self, X: Any) -> np.ndarray:
+        return np.clip(np.asarray(X, dtype="float64"), self.low_, self.high_)
+
+
 #: Every class above that can appear in a saved `preprocessing.skops`.
 TRUSTED_TYPES = [
     f"{__name__}.{cls.__name__}"
@@ -779,5 +800,6 @@ TRUSTED_TYPES = [
         FeatureSelector,
         NormalQuantiles,
         LogTransform,
+        TargetRange,
     )
 ]

@@ -102,6 +102,47 @@ def test_log_target_is_inverted_exactly():
         make_target_transformer({**DEFAULTS, "log_target": True}).fit(np.array([[-5.0]]))
 
 
+@pytest.mark.hook("target_transformer")
+def test_clip_predictions_keeps_predictions_in_the_training_targets_range(tmp_path):
+    from kerasplug_housing.preprocess import make_target_transformer
+
+    from kerasplug.artifacts import save_preprocessing
+    from kerasplug.rundir import RunDir
+
+    y = np.array([[5.0], [20.0], [50.0]])
+    for log in (False, True):
+        transform = make_target_transformer(
+            {**DEFAULTS, "clip_predictions": True, "log_target": log}
+        ).fit(y)
+        # Training is untouched: the same transformed targets as without the clip.
+        plain = make_target_transformer({**DEFAULTS, "log_target": log}).fit(y)
+        np.testing.assert_allclose(transform.transform(y), plain.transform(y))
+        beyond = plain.transform(np.array([[2.0], [30.0], [80.0]]))
+        np.testing.assert_allclose(transform.inverse_transform(beyond).ravel(), [5, 30, 50])
+    # It is saved and safely reloaded with the plugin's trusted types.
+    save_preprocessing(RunDir(tmp_path), {"target": transform})
+    state = load_preprocessing(tmp_path / "preprocessing.skops", t.TRUSTED_TYPES)
+    np.testing.assert_allclose(state["target"].inverse_transform(beyond).ravel(), [5, 30, 50])
+
+
+@pytest.mark.hook("explore_data")
+def test_the_report_suggests_clipping_a_target_that_piles_up_at_its_largest_value():
+    from kerasplug_housing import eda
+    from kerasplug_housing.data import load_boston_frame
+
+    cfg = {"high_missing": 0.3, "near_constant": 0.95, "strong_corr": 0.8}
+    boston = load_boston_frame()
+    text = eda.markdown(boston, "MEDV", eda.column_summary(boston, "MEDV"), cfg)
+    assert "16 rows share the target's largest value, 50: it may be capped; consider" in text
+    text = eda.markdown(
+        boston, "MEDV", eda.column_summary(boston, "MEDV"), cfg, {"clip_predictions": True}
+    )
+    assert "it may be capped; predictions are clipped to the training targets' range" in text
+    spread = boston.assign(MEDV=np.arange(len(boston), dtype=float))
+    text = eda.markdown(spread, "MEDV", eda.column_summary(spread, "MEDV"), cfg)
+    assert "clip_predictions" not in text
+
+
 @pytest.mark.hook("preprocessing_steps")
 @pytest.mark.hook("explore_data")
 def test_ames_example_runs_end_to_end_with_report_and_column_record(ames_run):

@@ -89,7 +89,9 @@ def _lrp(
     """LRP relevances in the output's units, and the relevance absorbed by biases and epsilon.
 
     Relevance is computed on the network's raw output; for regression it is scaled by the
-    target transform's local slope (exact for an affine transform such as standard scaling).
+    target transform's local slope (exact for an affine transform such as standard scaling;
+    zero where `preprocess.clip_predictions` clipped the prediction, which does not move with
+    the inputs there).
     A binary model's sigmoid is not a ReLU: its logit is explained instead.
     """
     from kerasplug_housing.explainers import lrp
