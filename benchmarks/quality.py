@@ -286,6 +286,11 @@ def describe(config: dict[str, Any]) -> str:
         "then a refit on training + validation rows" if stop.get("refit") else "no refit",
         f"log features {prep['log']}" if prep.get("log") else "no log features",
         f"outliers {prep['outliers']} ({prep['outlier_rule']}), {prep['scaling']} scaling",
+        *(
+            ["predictions clipped to the training targets' range"]
+            if prep.get("clip_predictions")
+            else []
+        ),
     ]
     return "; ".join(parts)
 
