@@ -130,7 +130,7 @@ def test_the_report_suggests_clipping_a_target_that_piles_up_at_its_largest_valu
     from kerasplug_housing import eda
     from kerasplug_housing.data import load_boston_frame
 
-    cfg = {"high_missing": 0.3, "near_constant": 0.95, "strong_corr": 0.8}
+    cfg = {key: option.default for key, option in eda.config_sections()["eda"].items()}
     boston = load_boston_frame()
     text = eda.markdown(boston, "MEDV", eda.column_summary(boston, "MEDV"), cfg)
     assert "16 rows share the target's largest value, 50: it may be capped; consider" in text
